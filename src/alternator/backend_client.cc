@@ -1,0 +1,277 @@
+#include "alternator/backend_client.h"
+
+#include <atomic>
+#include <random>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "alternator/backend_error.h"
+#include "alternator/compression.h"
+
+namespace altgw::alternator {
+namespace {
+
+using nlohmann::json;
+using Outcome = HttpResponse::Outcome;
+
+routing::AttemptResult HealthOf(const HttpResponse& response) {
+  if (response.outcome != Outcome::kResponse) {
+    return response.outcome == Outcome::kCancelled ? routing::AttemptResult::kNeutral
+                                                   : routing::AttemptResult::kFailure;
+  }
+  switch (response.status) {
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return routing::AttemptResult::kNeutral;
+    default:
+      return routing::AttemptResult::kSuccess;
+  }
+}
+
+double Jitter() {
+  thread_local std::minstd_rand engine(std::random_device{}());
+  return std::uniform_real_distribution<double>(0.5, 1.5)(engine);
+}
+
+}  // namespace
+
+// One logical request: its plan, its attempts, and the guarantee that `done` runs once.
+class BackendClient::Call final : public BackendCallHandle, public std::enable_shared_from_this<Call> {
+ public:
+  Call(BackendClient& client, model::BackendCall call, absl::Time deadline, Callback done)
+      : client_(client),
+        call_(std::move(call)),
+        deadline_(deadline),
+        done_(std::move(done)),
+        plan_(client.router_.Plan(routing::RouteRequest::For(call_))) {
+    target_header_ = absl::StrCat("X-Amz-Target: DynamoDB_20120810.", call_.operation);
+  }
+
+  void Start() { NextAttempt(); }
+
+  void Cancel() override {
+    std::shared_ptr<HttpExchange> exchange;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      exchange = exchange_;
+    }
+    if (exchange) {
+      exchange->Cancel();  // its completion finishes the call with CANCELLED
+    } else {
+      Finish(GatewayError::Cancelled());
+    }
+  }
+
+ private:
+  bool is_read() const { return call_.access == model::AccessKind::kRead; }
+
+  bool is_cancelled() {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
+  // Starts the next attempt on the next node of the plan, or finishes with `last_error_`.
+  void NextAttempt() {
+    if (is_cancelled()) {
+      Finish(GatewayError::Cancelled());
+      return;
+    }
+    const absl::Time now = absl::Now();
+    const absl::Duration remaining = deadline_ - now - client_.options_.deadline_margin;
+    if (remaining <= absl::ZeroDuration()) {
+      Finish(last_error_ ? *std::move(last_error_)
+                         : GatewayError::DeadlineExceeded(
+                               "the call's deadline passed before the request could be sent; nothing was applied"));
+      return;
+    }
+    if (stats_.attempts >= client_.options_.max_attempts) {
+      Finish(*std::move(last_error_));
+      return;
+    }
+    std::optional<routing::NodeTarget> node = retry_same_node_ ? node_ : plan_->Next();
+    retry_same_node_ = false;
+    if (!node) {
+      Finish(last_error_ ? *std::move(last_error_)
+                         : GatewayError::BackendUnavailable("no usable database node", absl::Seconds(1)));
+      return;
+    }
+    node_ = *std::move(node);
+    ++stats_.attempts;
+
+    HttpRequest request;
+    request.url = absl::StrCat(node_->base_url, "/");
+    request.has_body = true;
+    request.timeout = std::min(remaining, client_.options_.attempt_timeout);
+    request.accept_compressed = client_.options_.accept_compressed_responses;
+    request.headers.reserve(6);
+    request.headers.push_back(target_header_);
+    request.headers.emplace_back("Content-Type: application/x-amz-json-1.0");
+    std::optional<std::string> compressed;
+    if (client_.options_.compress_requests) {
+      compressed = GzipIfSmaller(call_.body, client_.options_.compression_threshold);
+    }
+    if (compressed) {
+      request.headers.emplace_back("Content-Encoding: gzip");
+      request.body = *std::move(compressed);
+    } else {
+      request.body = call_.body;
+    }
+    // Signed per attempt, after the node is chosen (Host is signed) and the body compressed.
+    auto signature = client_.signer_.Sign("POST", node_->host_header, "/", "", request.body, now);
+    if (!signature.ok()) {
+      Finish(GatewayError::Internal(absl::StrCat("signing failed: ", signature.status().message())));
+      return;
+    }
+    request.headers.push_back(absl::StrCat("Authorization: ", signature->authorization));
+    request.headers.push_back(absl::StrCat("X-Amz-Date: ", signature->amz_date));
+    if (!signature->security_token.empty()) {
+      request.headers.push_back(absl::StrCat("X-Amz-Security-Token: ", signature->security_token));
+    }
+
+    auto self = shared_from_this();
+    const int attempt = stats_.attempts;
+    auto exchange = client_.transport_.Start(std::move(request), [self, attempt](HttpResponse response) mutable {
+      self->OnResponse(attempt, std::move(response));
+    });
+    // The answer may already be in (on another thread): only a still-running exchange is kept for Cancel().
+    absl::MutexLock lock(&mu_);
+    if (answered_attempt_ == attempt) return;
+    exchange_ = std::move(exchange);
+    if (cancelled_) exchange_->Cancel();
+  }
+
+  void OnResponse(int attempt, HttpResponse response) {
+    {
+      absl::MutexLock lock(&mu_);
+      answered_attempt_ = attempt;
+      exchange_.reset();
+    }
+    stats_.backend_time += response.elapsed;
+    stats_.last_node = node_->base_url;
+    client_.router_.Report(*node_, HealthOf(response));
+
+    switch (response.outcome) {
+      case Outcome::kResponse:
+        OnAnswer(response);
+        return;
+      case Outcome::kCancelled:
+        Finish(GatewayError::Cancelled());
+        return;
+      case Outcome::kNotSent:
+        // Nothing reached the node: any request may go to the next one.
+        last_error_ = GatewayError::BackendUnavailable(
+            absl::StrCat(node_->base_url, ": ", response.error), absl::Milliseconds(100));
+        NextAttempt();
+        return;
+      case Outcome::kTimedOut:
+      case Outcome::kConnectionLost:
+      case Outcome::kFailed: {
+        const std::string what = absl::StrCat(node_->base_url, ": ", response.error);
+        if (!response.request_sent) {
+          last_error_ = GatewayError::BackendUnavailable(what, absl::Milliseconds(100));
+          NextAttempt();
+        } else if (is_read()) {
+          last_error_ = response.outcome == Outcome::kTimedOut && absl::Now() >= deadline_ - client_.options_.deadline_margin
+                            ? GatewayError::DeadlineExceeded(absl::StrCat("no answer before the deadline: ", what))
+                            : GatewayError::BackendReadFailed(what);
+          NextAttempt();
+        } else {
+          Finish(GatewayError::WriteOutcomeUnknown(what));
+        }
+        return;
+      }
+    }
+  }
+
+  void OnAnswer(const HttpResponse& response) {
+    if (response.status == 200) {
+      json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded() || !body.is_object()) {
+        Finish(GatewayError::BackendError("MalformedResponse",
+                                          absl::StrCat(call_.operation, " answer is not a JSON object")));
+        return;
+      }
+      Finish(std::move(body));
+      return;
+    }
+    MappedError mapped = MapBackendError(response.status, ParseBackendError(response.body), call_);
+    switch (mapped.retry) {
+      case Retry::kNever:
+        Finish(std::move(mapped.error));
+        return;
+      case Retry::kIfIdempotent:
+        if (!is_read()) {
+          Finish(std::move(mapped.error));  // WRITE_OUTCOME_UNKNOWN: never retried blindly
+          return;
+        }
+        last_error_ = std::move(mapped.error);
+        NextAttempt();
+        return;
+      case Retry::kWithBackoff: {
+        // The request was rejected without being applied: retry after a jittered, growing delay, on the
+        // next node when there is one (the same node otherwise), if that still fits in the deadline.
+        last_error_ = std::move(mapped.error);
+        const absl::Duration delay =
+            std::min(client_.options_.backoff_cap,
+                     client_.options_.backoff_base * (1 << std::min(stats_.attempts - 1, 10))) *
+            Jitter();
+        if (stats_.attempts >= client_.options_.max_attempts ||
+            absl::Now() + delay >= deadline_ - client_.options_.deadline_margin) {
+          Finish(*std::move(last_error_));
+          return;
+        }
+        retry_same_node_ = true;
+        auto self = shared_from_this();
+        client_.scheduler_.RunAfter(delay, [self]() mutable { self->NextAttempt(); });
+        return;
+      }
+    }
+  }
+
+  void Finish(ErrorOr<json> result) {
+    if (finished_.exchange(true)) return;
+    std::move(done_)(std::move(result), stats_);
+  }
+
+  BackendClient& client_;
+  const model::BackendCall call_;
+  const absl::Time deadline_;
+  Callback done_;
+  std::unique_ptr<routing::RoutePlan> plan_;
+  std::string target_header_;
+
+  // Attempts run one after another (each starts from the previous one's completion), so this state needs
+  // no lock; only cancellation races with them.
+  std::optional<routing::NodeTarget> node_;
+  bool retry_same_node_ = false;
+  std::optional<GatewayError> last_error_;
+  CallStats stats_;
+  std::atomic<bool> finished_{false};
+
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<HttpExchange> exchange_ ABSL_GUARDED_BY(mu_);
+  int answered_attempt_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+BackendClient::BackendClient(HttpTransport& transport, routing::Router& router, Scheduler& scheduler,
+                             BackendClientOptions options)
+    : transport_(transport),
+      router_(router),
+      scheduler_(scheduler),
+      options_(std::move(options)),
+      signer_(options_.credentials, options_.region) {}
+
+std::shared_ptr<BackendCallHandle> BackendClient::Execute(model::BackendCall call, absl::Time deadline,
+                                                          Callback done) {
+  if (deadline == absl::InfiniteFuture()) deadline = absl::Now() + options_.default_deadline;
+  auto state = std::make_shared<Call>(*this, std::move(call), deadline, std::move(done));
+  state->Start();
+  return state;
+}
+
+}  // namespace altgw::alternator

@@ -1,0 +1,312 @@
+#include "alternator/curl_transport.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace altgw::alternator {
+namespace {
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool NeverSent(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// One exchange: owned by its loop while running (the loop's map holds a shared_ptr), and by callers who
+// may still Cancel() it.
+class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(CurlTransport::EventLoop* loop, HttpRequest request, HttpCallback done)
+      : loop_(loop), request_(std::move(request)), done_(std::move(done)), started_(absl::Now()) {}
+
+  void Cancel() override;
+
+  CurlTransport::EventLoop* loop_;
+  HttpRequest request_;
+  HttpCallback done_;
+  absl::Time started_;
+  CURL* easy_ = nullptr;
+  curl_slist* headers_ = nullptr;
+  HttpResponse response_;
+  bool finished_ = false;  // loop thread only
+  char error_buffer_[CURL_ERROR_SIZE] = {0};
+};
+
+class CurlTransport::EventLoop {
+ public:
+  explicit EventLoop(const CurlTransportOptions& options) : options_(options) {
+    multi_ = curl_multi_init();
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, options_.max_cached_connections);
+    share_ = curl_share_init();
+    // The loop is the only thread using the share, so it needs no lock callbacks.
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~EventLoop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    curl_multi_wakeup(multi_);
+    thread_.join();
+    for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi_);
+    curl_share_cleanup(share_);
+  }
+
+  void Submit(std::shared_ptr<Exchange> exchange) {
+    bool stopping;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping = stopping_;
+      if (!stopping) incoming_.push_back(std::move(exchange));
+    }
+    if (stopping) {
+      // Never call `done` inside Start(): hand the refusal to a short-lived thread.
+      std::thread([exchange = std::move(exchange)]() mutable {
+        exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
+        exchange->response_.error = "transport is shutting down";
+        std::move(exchange->done_)(std::move(exchange->response_));
+      }).detach();
+      return;
+    }
+    curl_multi_wakeup(multi_);
+  }
+
+  void RequestCancel(std::shared_ptr<Exchange> exchange) {
+    {
+      absl::MutexLock lock(&mu_);
+      cancels_.push_back(std::move(exchange));
+    }
+    curl_multi_wakeup(multi_);
+  }
+
+ private:
+  static size_t OnBody(char* data, size_t size, size_t count, void* user) {
+    auto* exchange = static_cast<Exchange*>(user);
+    const size_t bytes = size * count;
+    const size_t limit = exchange->loop_->options_.max_response_bytes;
+    if (exchange->response_.body.size() + bytes > limit) {
+      exchange->response_.error = absl::StrCat("answer larger than ", limit, " bytes");
+      return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
+    }
+    exchange->response_.body.append(data, bytes);
+    return bytes;
+  }
+
+  void Run() {
+    for (;;) {
+      std::vector<std::shared_ptr<Exchange>> incoming, cancels;
+      bool stopping;
+      {
+        absl::MutexLock lock(&mu_);
+        incoming.swap(incoming_);
+        cancels.swap(cancels_);
+        stopping = stopping_;
+      }
+      for (auto& exchange : incoming) Begin(std::move(exchange));
+      for (auto& exchange : cancels) {
+        if (exchange->finished_ || exchange->easy_ == nullptr) continue;
+        exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
+        exchange->response_.request_sent = true;  // it may have been; the caller decides what that means
+        Finish(exchange.get());
+      }
+      if (stopping) break;
+
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+        if (message->msg != CURLMSG_DONE) continue;
+        Exchange* exchange = nullptr;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &exchange);
+        Complete(exchange, message->data.result);
+      }
+      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+    // Shutting down: whatever is still running is cancelled.
+    std::vector<Exchange*> remaining;
+    for (auto& [easy, exchange] : active_) remaining.push_back(exchange.get());
+    for (Exchange* exchange : remaining) {
+      exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
+      exchange->response_.request_sent = true;
+      exchange->response_.error = "transport is shutting down";
+      Finish(exchange);
+    }
+    absl::MutexLock lock(&mu_);
+    for (auto& exchange : incoming_) {
+      exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
+      exchange->response_.error = "transport is shutting down";
+      std::move(exchange->done_)(std::move(exchange->response_));
+    }
+    incoming_.clear();
+  }
+
+  CURL* AcquireHandle() {
+    if (idle_handles_.empty()) return curl_easy_init();
+    CURL* easy = idle_handles_.back();
+    idle_handles_.pop_back();
+    curl_easy_reset(easy);
+    return easy;
+  }
+
+  void Begin(std::shared_ptr<Exchange> exchange) {
+    CURL* easy = AcquireHandle();
+    exchange->easy_ = easy;
+    const HttpRequest& request = exchange->request_;
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_SHARE, share_);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, exchange.get());
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, exchange->error_buffer_);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &EventLoop::OnBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, exchange.get());
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(
+                                                   1, absl::ToInt64Milliseconds(request.timeout))));
+    curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN,
+                     static_cast<long>(absl::ToInt64Seconds(options_.max_idle_connection_age)));
+    if (request.accept_compressed) curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+    ApplyTls(easy);
+
+    // Header minimisation: no Accept, no Expect: 100-continue (an extra round trip for large bodies).
+    curl_slist* headers = curl_slist_append(nullptr, "Accept:");
+    headers = curl_slist_append(headers, "Expect:");
+    for (const std::string& header : request.headers) headers = curl_slist_append(headers, header.c_str());
+    exchange->headers_ = headers;
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+    if (request.has_body) {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    } else {
+      curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    }
+    active_.emplace(easy, std::move(exchange));
+    curl_multi_add_handle(multi_, easy);
+  }
+
+  void ApplyTls(CURL* easy) {
+    const TlsOptions& tls = options_.tls;
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, tls.verify_peer ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, tls.verify_host ? 2L : 0L);
+    if (!tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.use_system_cas) {
+      if (tls.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, nullptr);
+      curl_easy_setopt(easy, CURLOPT_CAPATH, nullptr);
+    }
+    if (!tls.client_cert_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLCERT, tls.client_cert_file.c_str());
+    if (!tls.client_key_file.empty()) curl_easy_setopt(easy, CURLOPT_SSLKEY, tls.client_key_file.c_str());
+  }
+
+  void Complete(Exchange* exchange, CURLcode code) {
+    HttpResponse& response = exchange->response_;
+    long request_size = 0;
+    curl_easy_getinfo(exchange->easy_, CURLINFO_REQUEST_SIZE, &request_size);
+    response.request_sent = request_size > 0;
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(exchange->easy_, CURLINFO_RESPONSE_CODE, &status);
+      response.outcome = HttpResponse::Outcome::kResponse;
+      response.status = static_cast<int>(status);
+      response.request_sent = true;
+    } else {
+      if (response.error.empty()) {
+        response.error = exchange->error_buffer_[0] != '\0' ? exchange->error_buffer_ : curl_easy_strerror(code);
+      }
+      if (code == CURLE_OPERATION_TIMEDOUT) {
+        response.outcome = HttpResponse::Outcome::kTimedOut;
+      } else if (!response.request_sent || NeverSent(code)) {
+        response.outcome = HttpResponse::Outcome::kNotSent;
+        response.request_sent = false;
+      } else if (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
+                 code == CURLE_PARTIAL_FILE) {
+        response.outcome = HttpResponse::Outcome::kConnectionLost;
+      } else {
+        response.outcome = HttpResponse::Outcome::kFailed;
+      }
+      response.body.clear();
+    }
+    Finish(exchange);
+  }
+
+  // Detaches the exchange from curl, recycles the handle and runs `done`.
+  void Finish(Exchange* exchange) {
+    exchange->finished_ = true;
+    CURL* easy = exchange->easy_;
+    curl_multi_remove_handle(multi_, easy);
+    curl_slist_free_all(exchange->headers_);
+    exchange->headers_ = nullptr;
+    exchange->easy_ = nullptr;
+    idle_handles_.push_back(easy);
+    auto node = active_.extract(easy);
+    exchange->response_.elapsed = absl::Now() - exchange->started_;
+    std::move(exchange->done_)(std::move(exchange->response_));
+    // `node` (the loop's reference) drops here, after `done` ran.
+  }
+
+  const CurlTransportOptions& options_;
+  CURLM* multi_ = nullptr;
+  CURLSH* share_ = nullptr;
+  std::thread thread_;
+
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<Exchange>> incoming_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<Exchange>> cancels_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Loop thread only.
+  absl::flat_hash_map<CURL*, std::shared_ptr<Exchange>> active_;
+  std::vector<CURL*> idle_handles_;
+};
+
+void Exchange::Cancel() { loop_->RequestCancel(shared_from_this()); }
+
+CurlTransport::CurlTransport(CurlTransportOptions options) {
+  GlobalInitOnce();
+  // Options live in the transport and outlive the loops, which keep a reference.
+  options_holder_ = std::make_unique<CurlTransportOptions>(std::move(options));
+  const int count = std::max(1, options_holder_->event_loops);
+  for (int i = 0; i < count; ++i) loops_.push_back(std::make_unique<EventLoop>(*options_holder_));
+}
+
+CurlTransport::~CurlTransport() { loops_.clear(); }
+
+std::shared_ptr<HttpExchange> CurlTransport::Start(HttpRequest request, HttpCallback done) {
+  EventLoop* loop = loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()].get();
+  auto exchange = std::make_shared<Exchange>(loop, std::move(request), std::move(done));
+  loop->Submit(exchange);
+  return exchange;
+}
+
+}  // namespace altgw::alternator

@@ -1,0 +1,251 @@
+#include "common/gateway_error.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/rpc/error_details.pb.h"
+
+namespace altgw {
+namespace {
+
+using ::alternator::gateway::v1::ErrorReason;
+using ::alternator::gateway::v1::ErrorReason_Name;
+
+// A field violation list is summarised in the message so that clients that only print the message still
+// see which fields were wrong.
+std::string SummariseViolations(const std::vector<FieldViolation>& violations) {
+  if (violations.empty()) return "invalid request";
+  const FieldViolation& first = violations.front();
+  std::string text = absl::StrCat(first.field.empty() ? "request" : first.field, ": ", first.description);
+  if (violations.size() > 1) absl::StrAppend(&text, " (and ", violations.size() - 1, " more)");
+  return text;
+}
+
+}  // namespace
+
+GatewayError GatewayError::InvalidRequest(std::vector<FieldViolation> violations) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::INVALID_REQUEST,
+                 SummariseViolations(violations));
+  e.violations_ = std::move(violations);
+  return e;
+}
+
+GatewayError GatewayError::InvalidField(std::string field, std::string description) {
+  return InvalidRequest({FieldViolation{std::move(field), std::move(description)}});
+}
+
+GatewayError GatewayError::InvalidPageToken(std::string field, std::string description) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::INVALID_PAGE_TOKEN,
+                 absl::StrCat(field, ": ", description));
+  e.violations_.push_back({std::move(field), std::move(description)});
+  return e;
+}
+
+GatewayError GatewayError::PageTokenExpired(std::string field) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::PAGE_TOKEN_EXPIRED,
+                 absl::StrCat(field, ": the page token has expired; start again from the first page"));
+  e.violations_.push_back({std::move(field), "the page token has expired"});
+  return e;
+}
+
+GatewayError GatewayError::BackendValidation(std::string backend_message) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::BACKEND_VALIDATION_ERROR,
+                 absl::StrCat("the database rejected the request: ", backend_message));
+  e.metadata_.emplace_back("backendMessage", std::move(backend_message));
+  return e;
+}
+
+GatewayError GatewayError::RequestTooLarge(std::string backend_message) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::REQUEST_TOO_LARGE,
+                 absl::StrCat("the request is larger than the database accepts: ", backend_message));
+  return e;
+}
+
+GatewayError GatewayError::TableNotFound(std::string table) {
+  GatewayError e(absl::StatusCode::kNotFound, ::alternator::gateway::v1::TABLE_NOT_FOUND,
+                 absl::StrCat("table '", table, "' does not exist"));
+  e.metadata_.emplace_back("table", table);
+  e.resource_ = Resource{"table", std::move(table)};
+  return e;
+}
+
+GatewayError GatewayError::IndexNotFound(std::string table, std::string index) {
+  GatewayError e(absl::StatusCode::kNotFound, ::alternator::gateway::v1::INDEX_NOT_FOUND,
+                 absl::StrCat("table '", table, "' has no index '", index, "'"));
+  e.metadata_.emplace_back("table", table);
+  e.metadata_.emplace_back("index", index);
+  e.resource_ = Resource{"index", absl::StrCat(table, "/", index)};
+  return e;
+}
+
+GatewayError GatewayError::TableAlreadyExists(std::string table) {
+  GatewayError e(absl::StatusCode::kAlreadyExists, ::alternator::gateway::v1::TABLE_ALREADY_EXISTS,
+                 absl::StrCat("table '", table, "' already exists"));
+  e.metadata_.emplace_back("table", table);
+  e.resource_ = Resource{"table", std::move(table)};
+  return e;
+}
+
+GatewayError GatewayError::TableInUse(std::string table, std::string backend_message) {
+  GatewayError e(absl::StatusCode::kFailedPrecondition, ::alternator::gateway::v1::TABLE_IN_USE,
+                 absl::StrCat("table '", table, "' is busy: ", backend_message));
+  e.metadata_.emplace_back("table", table);
+  e.resource_ = Resource{"table", table};
+  e.precondition_ = Precondition{"TABLE_STATE", std::move(table), std::move(backend_message)};
+  return e;
+}
+
+GatewayError GatewayError::ConditionFailed(
+    std::string table, std::optional<::alternator::gateway::v1::ConditionFailure> current_item) {
+  GatewayError e(absl::StatusCode::kFailedPrecondition, ::alternator::gateway::v1::CONDITION_FAILED,
+                 "the condition of the write is false; nothing was written");
+  e.metadata_.emplace_back("table", table);
+  e.precondition_ = Precondition{"CONDITION", std::move(table), "the request's condition evaluated to false"};
+  if (current_item) {
+    e.extra_details_.emplace_back().PackFrom(*current_item);
+  }
+  return e;
+}
+
+GatewayError GatewayError::ItemCollectionTooLarge(std::string backend_message) {
+  GatewayError e(absl::StatusCode::kFailedPrecondition, ::alternator::gateway::v1::ITEM_COLLECTION_TOO_LARGE,
+                 absl::StrCat("item collection size limit reached: ", backend_message));
+  return e;
+}
+
+GatewayError GatewayError::BackendThrottled(std::string backend_type, absl::Duration retry_after) {
+  GatewayError e(absl::StatusCode::kResourceExhausted, ::alternator::gateway::v1::BACKEND_THROTTLED,
+                 "the database is overloaded; retry after the delay in RetryInfo");
+  e.metadata_.emplace_back("backendErrorType", std::move(backend_type));
+  e.retry_delay_ = retry_after;
+  return e;
+}
+
+GatewayError GatewayError::BackendLimitExceeded(std::string backend_message) {
+  GatewayError e(absl::StatusCode::kResourceExhausted, ::alternator::gateway::v1::BACKEND_LIMIT_EXCEEDED,
+                 absl::StrCat("a database limit was reached: ", backend_message));
+  e.retry_delay_ = absl::Seconds(1);
+  return e;
+}
+
+GatewayError GatewayError::BackendUnavailable(std::string description, absl::Duration retry_after) {
+  GatewayError e(absl::StatusCode::kUnavailable, ::alternator::gateway::v1::BACKEND_UNAVAILABLE,
+                 absl::StrCat("no database node could be reached (nothing was applied): ", description));
+  e.retry_delay_ = retry_after;
+  return e;
+}
+
+GatewayError GatewayError::BackendReadFailed(std::string description) {
+  GatewayError e(absl::StatusCode::kUnavailable, ::alternator::gateway::v1::BACKEND_READ_FAILED,
+                 absl::StrCat("the read failed in the database; retrying is safe: ", description));
+  e.retry_delay_ = absl::Milliseconds(50);
+  return e;
+}
+
+GatewayError GatewayError::WriteOutcomeUnknown(std::string description) {
+  GatewayError e(absl::StatusCode::kUnknown, ::alternator::gateway::v1::WRITE_OUTCOME_UNKNOWN,
+                 absl::StrCat("the write reached the database but its outcome is unknown (it may or may not "
+                              "be applied): ",
+                              description));
+  return e;
+}
+
+GatewayError GatewayError::DeadlineExceeded(std::string description) {
+  return GatewayError(absl::StatusCode::kDeadlineExceeded, ::alternator::gateway::v1::DEADLINE_EXCEEDED,
+                      std::move(description));
+}
+
+GatewayError GatewayError::Cancelled() {
+  return GatewayError(absl::StatusCode::kCancelled, ::alternator::gateway::v1::CANCELLED,
+                      "the call was cancelled");
+}
+
+GatewayError GatewayError::UnsupportedByBackend(std::string operation, std::string backend_message) {
+  GatewayError e(absl::StatusCode::kUnimplemented, ::alternator::gateway::v1::UNSUPPORTED_BY_BACKEND,
+                 absl::StrCat("the database does not support ", operation, ": ", backend_message));
+  e.metadata_.emplace_back("operation", std::move(operation));
+  return e;
+}
+
+GatewayError GatewayError::BackendAccessDenied(std::string backend_message) {
+  return GatewayError(absl::StatusCode::kPermissionDenied, ::alternator::gateway::v1::BACKEND_ACCESS_DENIED,
+                      absl::StrCat("the database denied the gateway's role: ", backend_message));
+}
+
+GatewayError GatewayError::BackendAuthenticationFailed(std::string backend_type, std::string backend_message) {
+  GatewayError e(absl::StatusCode::kInternal, ::alternator::gateway::v1::BACKEND_AUTHENTICATION_FAILED,
+                 absl::StrCat("the database rejected the gateway's credentials: ", backend_message));
+  e.metadata_.emplace_back("backendErrorType", std::move(backend_type));
+  return e;
+}
+
+GatewayError GatewayError::BackendError(std::string backend_type, std::string backend_message) {
+  GatewayError e(absl::StatusCode::kInternal, ::alternator::gateway::v1::BACKEND_ERROR,
+                 absl::StrCat("unexpected database error ", backend_type, ": ", backend_message));
+  e.metadata_.emplace_back("backendErrorType", std::move(backend_type));
+  return e;
+}
+
+GatewayError GatewayError::Internal(std::string description) {
+  return GatewayError(absl::StatusCode::kInternal, ::alternator::gateway::v1::INTERNAL_ERROR,
+                      std::move(description));
+}
+
+GatewayError& GatewayError::WithMetadata(std::string key, std::string value) & {
+  metadata_.emplace_back(std::move(key), std::move(value));
+  return *this;
+}
+
+GatewayError&& GatewayError::WithMetadata(std::string key, std::string value) && {
+  metadata_.emplace_back(std::move(key), std::move(value));
+  return std::move(*this);
+}
+
+const std::string& GatewayError::reason_name() const { return ErrorReason_Name(reason_); }
+
+google::rpc::Status GatewayError::ToRpcStatus() const {
+  google::rpc::Status status;
+  status.set_code(static_cast<int>(code_));
+  status.set_message(message_);
+
+  google::rpc::ErrorInfo info;
+  info.set_reason(reason_name());
+  info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : metadata_) (*info.mutable_metadata())[key] = value;
+  status.add_details()->PackFrom(info);
+
+  if (!violations_.empty()) {
+    google::rpc::BadRequest bad_request;
+    for (const FieldViolation& v : violations_) {
+      auto* out = bad_request.add_field_violations();
+      out->set_field(v.field);
+      out->set_description(v.description);
+    }
+    status.add_details()->PackFrom(bad_request);
+  }
+  if (resource_) {
+    google::rpc::ResourceInfo resource;
+    resource.set_resource_type(resource_->type);
+    resource.set_resource_name(resource_->name);
+    status.add_details()->PackFrom(resource);
+  }
+  if (precondition_) {
+    google::rpc::PreconditionFailure failure;
+    auto* v = failure.add_violations();
+    v->set_type(precondition_->type);
+    v->set_subject(precondition_->subject);
+    v->set_description(precondition_->description);
+    status.add_details()->PackFrom(failure);
+  }
+  if (retry_delay_) {
+    google::rpc::RetryInfo retry;
+    const int64_t nanos = absl::ToInt64Nanoseconds(*retry_delay_);
+    retry.mutable_retry_delay()->set_seconds(nanos / 1'000'000'000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(nanos % 1'000'000'000));
+    status.add_details()->PackFrom(retry);
+  }
+  for (const auto& any : extra_details_) *status.add_details() = any;
+  return status;
+}
+
+}  // namespace altgw

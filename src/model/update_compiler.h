@@ -1,0 +1,30 @@
+// Compiles typed UpdateActions into a DynamoDB update expression (SET / REMOVE / ADD / DELETE clauses) with
+// placeholders only, rejecting what DynamoDB would reject: overlapping paths, key attributes, ADD/DELETE on
+// nested paths or on values of the wrong kind.
+#ifndef ALTGW_MODEL_UPDATE_COMPILER_H_
+#define ALTGW_MODEL_UPDATE_COMPILER_H_
+
+#include <string>
+
+#include "alternator/gateway/v1/expression.pb.h"
+#include "common/violations.h"
+#include "model/expression_context.h"
+#include "model/table_schema.h"
+#include "model/value_codec.h"
+
+namespace altgw::model {
+
+struct CompiledUpdate {
+  std::string expression;  // empty when there are no actions
+  // Whether an action reads the current item (if_not_exists, +, list_append, ADD, DELETE, nested paths):
+  // such updates are read-modify-write on Alternator (an LWT under `only_rmw_uses_lwt`).
+  bool reads_item = false;
+};
+
+CompiledUpdate CompileUpdate(const google::protobuf::RepeatedPtrField<v1::UpdateAction>& actions,
+                             const KeySchema& key, const FieldRef& field, ExpressionContext& context,
+                             ValueEncoder& encoder);
+
+}  // namespace altgw::model
+
+#endif  // ALTGW_MODEL_UPDATE_COMPILER_H_

@@ -1,0 +1,298 @@
+#include "model/value_codec.h"
+
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "model/limits.h"
+
+namespace altgw::model {
+namespace {
+
+using nlohmann::json;
+
+// Pair index of a decimal exponent: pair k holds the digits of 10^(2k) and 10^(2k+1).
+int64_t PairOf(int64_t exponent) { return exponent >= 0 ? exponent / 2 : -((-exponent + 1) / 2); }
+
+json Tagged(const char* tag, json inner) {
+  json out = json::object();
+  out[tag] = std::move(inner);
+  return out;
+}
+
+}  // namespace
+
+bool CheckAttributeName(absl::string_view name, const FieldRef& field, Violations& violations) {
+  if (name.empty()) {
+    violations.Add(field, "attribute names may not be empty");
+    return false;
+  }
+  if (name.size() > kMaxAttributeNameBytes) {
+    violations.Add(field, absl::StrCat("attribute name is ", name.size(), " bytes; at most ",
+                                       kMaxAttributeNameBytes, " are allowed"));
+    return false;
+  }
+  return true;
+}
+
+size_t NumberStorageSize(const Decimal& number) {
+  std::string_view text = number.canonical();
+  if (text == "0") return 1;
+  const bool negative = text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t dot = text.find('.');
+  const std::string_view integer = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+
+  int64_t highest;  // exponent of the first significant digit
+  if (integer != "0") {
+    highest = static_cast<int64_t>(integer.size()) - 1;
+  } else {
+    highest = -static_cast<int64_t>(fraction.find_first_not_of('0') + 1);
+  }
+  int64_t lowest;  // exponent of the last significant digit (canonical fractions end in a non-zero digit)
+  if (!fraction.empty()) {
+    lowest = -static_cast<int64_t>(fraction.size());
+  } else {
+    lowest = static_cast<int64_t>(integer.size() - 1 - integer.find_last_not_of('0'));
+  }
+  const size_t pairs = static_cast<size_t>(PairOf(highest) - PairOf(lowest) + 1);
+  return pairs + 1 + (negative ? 1 : 0);
+}
+
+std::optional<Decimal> ValueEncoder::EncodeNumber(const v1::Number& number, const FieldRef& field) {
+  switch (number.kind_case()) {
+    case v1::Number::kInteger:
+      return Decimal::FromInt64(number.integer());
+    case v1::Number::kDecimal: {
+      auto parsed = Decimal::Parse(number.decimal());
+      if (!parsed.ok()) {
+        violations_.Add(field.Child("decimal"), std::string(parsed.status().message()));
+        return std::nullopt;
+      }
+      return *std::move(parsed);
+    }
+    case v1::Number::kFloat64: {
+      auto parsed = Decimal::FromDouble(number.float64());
+      if (!parsed.ok()) {
+        violations_.Add(field.Child("float64"), std::string(parsed.status().message()));
+        return std::nullopt;
+      }
+      return *std::move(parsed);
+    }
+    case v1::Number::KIND_NOT_SET:
+      break;
+  }
+  violations_.Add(field, "number has none of decimal, integer or float64 set");
+  return std::nullopt;
+}
+
+json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t* size, int level) {
+  switch (value.kind_case()) {
+    case v1::Value::kNullValue:
+      *size += 1;
+      return Tagged("NULL", true);
+    case v1::Value::kBoolValue:
+      *size += 1;
+      return Tagged("BOOL", value.bool_value());
+    case v1::Value::kStringValue:
+      *size += value.string_value().size();
+      return Tagged("S", value.string_value());
+    case v1::Value::kBytesValue:
+      *size += value.bytes_value().size();
+      return Tagged("B", absl::Base64Escape(value.bytes_value()));
+    case v1::Value::kNumberValue: {
+      std::optional<Decimal> number = EncodeNumber(value.number_value(), field.Child("number_value"));
+      if (!number) return json();
+      *size += NumberStorageSize(*number);
+      return Tagged("N", number->canonical());
+    }
+    case v1::Value::kListValue: {
+      if (level >= kMaxNestingDepth) {
+        violations_.Add(field, absl::StrCat("lists and maps nest deeper than DynamoDB's ", kMaxNestingDepth,
+                                            " levels (the item itself counts as one)"));
+        return json();
+      }
+      const FieldRef values_field = field.Child("list_value").Child("values");
+      json list = json::array();
+      *size += 3;
+      int index = 0;
+      for (const v1::Value& element : value.list_value().values()) {
+        *size += 1;
+        list.push_back(Encode(element, values_field.Index(index++), size, level + 1));
+      }
+      return Tagged("L", std::move(list));
+    }
+    case v1::Value::kMapValue: {
+      if (level >= kMaxNestingDepth) {
+        violations_.Add(field, absl::StrCat("lists and maps nest deeper than DynamoDB's ", kMaxNestingDepth,
+                                            " levels (the item itself counts as one)"));
+        return json();
+      }
+      const FieldRef fields_field = field.Child("map_value").Child("fields");
+      json map = json::object();
+      *size += 3;
+      for (const auto& [name, element] : value.map_value().fields()) {
+        const FieldRef element_field = fields_field.Key(name);
+        CheckAttributeName(name, element_field, violations_);
+        *size += 1 + name.size();
+        map[name] = Encode(element, element_field, size, level + 1);
+      }
+      return Tagged("M", std::move(map));
+    }
+    case v1::Value::kStringSet: {
+      const FieldRef set_field = field.Child("string_set").Child("values");
+      const auto& values = value.string_set().values();
+      if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
+      absl::flat_hash_set<std::string_view> seen;
+      json set = json::array();
+      int index = 0;
+      for (const std::string& element : values) {
+        if (!seen.insert(element).second) violations_.Add(set_field.Index(index), "duplicate set element");
+        *size += element.size();
+        set.push_back(element);
+        ++index;
+      }
+      return Tagged("SS", std::move(set));
+    }
+    case v1::Value::kNumberSet: {
+      const FieldRef set_field = field.Child("number_set").Child("values");
+      const auto& values = value.number_set().values();
+      if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
+      absl::flat_hash_set<std::string> seen;
+      json set = json::array();
+      int index = 0;
+      for (const v1::Number& element : values) {
+        const FieldRef element_field = set_field.Index(index++);
+        std::optional<Decimal> number = EncodeNumber(element, element_field);
+        if (!number) continue;
+        if (!seen.insert(number->canonical()).second) {
+          violations_.Add(element_field, absl::StrCat("duplicate set element (", number->canonical(),
+                                                      " after canonicalisation)"));
+        }
+        *size += NumberStorageSize(*number);
+        set.push_back(number->canonical());
+      }
+      return Tagged("NS", std::move(set));
+    }
+    case v1::Value::kBytesSet: {
+      const FieldRef set_field = field.Child("bytes_set").Child("values");
+      const auto& values = value.bytes_set().values();
+      if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
+      absl::flat_hash_set<std::string_view> seen;
+      json set = json::array();
+      int index = 0;
+      for (const std::string& element : values) {
+        if (!seen.insert(element).second) violations_.Add(set_field.Index(index), "duplicate set element");
+        *size += element.size();
+        set.push_back(absl::Base64Escape(element));
+        ++index;
+      }
+      return Tagged("BS", std::move(set));
+    }
+    case v1::Value::KIND_NOT_SET:
+      break;
+  }
+  violations_.Add(field, "value has no kind set (set exactly one of null_value, bool_value, string_value, ...)");
+  return json();
+}
+
+json ValueEncoder::EncodeAttributes(const AttributeMap& attributes, const FieldRef& field, size_t* size) {
+  json out = json::object();
+  for (const auto& [name, value] : attributes) {
+    const FieldRef attribute_field = field.Key(name);
+    CheckAttributeName(name, attribute_field, violations_);
+    *size += name.size();
+    out[name] = Encode(value, attribute_field, size);
+  }
+  return out;
+}
+
+absl::Status DecodeNumber(const std::string& text, v1::Number* out) {
+  auto number = Decimal::Parse(text);
+  if (!number.ok()) {
+    return absl::InternalError(absl::StrCat("database returned an invalid number \"", text,
+                                            "\": ", number.status().message()));
+  }
+  if (std::optional<int64_t> integer = number->ToInt64()) {
+    out->set_integer(*integer);
+  } else {
+    out->set_decimal(number->canonical());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeValue(const json& in, v1::Value* out) {
+  if (!in.is_object() || in.size() != 1) {
+    return absl::InternalError("database returned an attribute value that is not a one-key object");
+  }
+  const auto first = in.begin();
+  const std::string& tag = first.key();
+  const json& body = first.value();
+  auto bad = [&tag]() {
+    return absl::InternalError(absl::StrCat("database returned a malformed ", tag, " value"));
+  };
+  if (tag == "S") {
+    if (!body.is_string()) return bad();
+    out->set_string_value(body.get<std::string>());
+  } else if (tag == "N") {
+    if (!body.is_string()) return bad();
+    return DecodeNumber(body.get_ref<const std::string&>(), out->mutable_number_value());
+  } else if (tag == "B") {
+    if (!body.is_string() || !absl::Base64Unescape(body.get_ref<const std::string&>(),
+                                                   out->mutable_bytes_value())) {
+      return bad();
+    }
+  } else if (tag == "BOOL") {
+    if (!body.is_boolean()) return bad();
+    out->set_bool_value(body.get<bool>());
+  } else if (tag == "NULL") {
+    out->set_null_value(v1::NULL_VALUE);
+  } else if (tag == "L") {
+    if (!body.is_array()) return bad();
+    auto* list = out->mutable_list_value()->mutable_values();
+    list->Reserve(static_cast<int>(body.size()));
+    for (const json& element : body) {
+      if (absl::Status s = DecodeValue(element, list->Add()); !s.ok()) return s;
+    }
+  } else if (tag == "M") {
+    if (!body.is_object()) return bad();
+    return DecodeAttributes(body, out->mutable_map_value()->mutable_fields());
+  } else if (tag == "SS") {
+    if (!body.is_array()) return bad();
+    auto* set = out->mutable_string_set()->mutable_values();
+    for (const json& element : body) {
+      if (!element.is_string()) return bad();
+      set->Add(element.get<std::string>());
+    }
+  } else if (tag == "NS") {
+    if (!body.is_array()) return bad();
+    auto* set = out->mutable_number_set()->mutable_values();
+    for (const json& element : body) {
+      if (!element.is_string()) return bad();
+      if (absl::Status s = DecodeNumber(element.get_ref<const std::string&>(), set->Add()); !s.ok()) return s;
+    }
+  } else if (tag == "BS") {
+    if (!body.is_array()) return bad();
+    auto* set = out->mutable_bytes_set()->mutable_values();
+    for (const json& element : body) {
+      if (!element.is_string() || !absl::Base64Unescape(element.get_ref<const std::string&>(), set->Add())) {
+        return bad();
+      }
+    }
+  } else {
+    return absl::InternalError(absl::StrCat("database returned an unknown attribute type \"", tag, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DecodeAttributes(const json& in, AttributeMap* out) {
+  if (!in.is_object()) return absl::InternalError("database returned an item that is not an object");
+  for (const auto& [name, value] : in.items()) {
+    if (absl::Status s = DecodeValue(value, &(*out)[name]); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace altgw::model

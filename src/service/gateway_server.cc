@@ -1,0 +1,84 @@
+#include "service/gateway_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/scheduler.h"
+#include "model/page_token.h"
+#include "routing/static_router.h"
+#include "service/data_service.h"
+#include "service/gateway.h"
+#include "service/schema_cache.h"
+#include "service/table_service.h"
+
+namespace altgw::service {
+
+// Everything the gRPC services depend on, in construction order (destroyed in reverse: services first,
+// the transport last).
+class GatewayServer::Core {
+ public:
+  Core(std::unique_ptr<routing::Router> router, model::PageTokenCodec tokens, const GatewayConfig& config)
+      : transport_(config.transport),
+        router_(std::move(router)),
+        backend_(transport_, *router_, scheduler_, config.backend),
+        schemas_(backend_, config.schema_ttl),
+        tokens_(std::move(tokens)),
+        gateway_{backend_, schemas_, tokens_},
+        data_service_(gateway_),
+        table_service_(gateway_) {}
+
+  DataServiceImpl& data_service() { return data_service_; }
+  TableServiceImpl& table_service() { return table_service_; }
+
+ private:
+  alternator::CurlTransport transport_;
+  Scheduler scheduler_;
+  std::unique_ptr<routing::Router> router_;
+  alternator::BackendClient backend_;
+  SchemaCache schemas_;
+  model::PageTokenCodec tokens_;
+  Gateway gateway_;
+  DataServiceImpl data_service_;
+  TableServiceImpl table_service_;
+};
+
+absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfig config) {
+  auto router = routing::StaticRouter::Create(config.backend_endpoints);
+  if (!router.ok()) return absl::InvalidArgumentError(absl::StrCat("--backend-endpoints: ", router.status().message()));
+  std::vector<std::string> keys = config.page_token_keys;
+  if (keys.empty()) keys.push_back(model::PageTokenCodec::RandomKey());
+  auto tokens = model::PageTokenCodec::Create(std::move(keys), config.page_token_lifetime);
+  if (!tokens.ok()) return absl::InvalidArgumentError(absl::StrCat("--page-token-key: ", tokens.status().message()));
+  if (auto status = alternator::SigV4Signer::Validate(config.backend.credentials, config.backend.region, "dynamodb");
+      !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("backend credentials: ", status.message()));
+  }
+
+  std::unique_ptr<GatewayServer> server(new GatewayServer());
+  server->core_ = std::make_unique<Core>(*std::move(router), *std::move(tokens), config);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  if (config.enable_reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(&server->core_->data_service());
+  builder.RegisterService(&server->core_->table_service());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config.listen_address));
+  }
+  return server;
+}
+
+GatewayServer::~GatewayServer() {
+  if (server_) Shutdown(absl::ZeroDuration());
+}
+
+void GatewayServer::Wait() { server_->Wait(); }
+
+void GatewayServer::Shutdown(absl::Duration grace) {
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+}
+
+}  // namespace altgw::service

@@ -1,0 +1,93 @@
+#include "service/schema_cache.h"
+
+#include "model/item_requests.h"
+#include "model/table_requests.h"
+
+namespace altgw::service {
+
+// DescribeTable for the cache has its own deadline: it serves every request waiting on the table.
+constexpr absl::Duration kFetchTimeout = absl::Seconds(10);
+
+void SchemaCache::Get(const std::string& table, Callback done) {
+  SchemaPtr cached;
+  bool start_fetch = false;
+  {
+    absl::MutexLock lock(&mu_);
+    Entry& entry = entries_[table];
+    const bool fresh = entry.schema && absl::Now() - entry.fetched < time_to_live_;
+    if (entry.schema) cached = entry.schema;
+    if (!fresh && !entry.fetching) {
+      entry.fetching = true;
+      start_fetch = true;
+    }
+    // A stale schema is still served while it is being refreshed: schemas change rarely, and a request
+    // that relies on an outdated one is still checked by the database.
+    if (!cached) entry.waiters.push_back(std::move(done));
+  }
+  if (start_fetch) Fetch(table);
+  if (cached) std::move(done)(std::move(cached));
+}
+
+void SchemaCache::Put(SchemaPtr schema) {
+  absl::MutexLock lock(&mu_);
+  Entry& entry = entries_[schema->table];
+  entry.schema = std::move(schema);
+  entry.fetched = absl::Now();
+}
+
+void SchemaCache::Invalidate(const std::string& table) {
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(table);
+  if (it == entries_.end()) return;
+  if (it->second.fetching) {
+    it->second.schema.reset();  // the fetch in flight will fill it again
+  } else {
+    entries_.erase(it);
+  }
+}
+
+void SchemaCache::Fetch(const std::string& table) {
+  backend_.Execute(model::DescribeTableCall(table), absl::Now() + kFetchTimeout,
+                   [this, table](ErrorOr<nlohmann::json> answer, const alternator::CallStats&) {
+                     if (!answer.ok()) {
+                       Complete(table, std::move(answer).error());
+                       return;
+                     }
+                     auto it = answer->find("Table");
+                     if (it == answer->end()) {
+                       Complete(table, model::MalformedAnswer("DescribeTable", absl::InternalError("no Table")));
+                       return;
+                     }
+                     auto schema = model::ParseTableSchema(*it);
+                     if (!schema.ok()) {
+                       Complete(table, model::MalformedAnswer("DescribeTable", schema.status()));
+                       return;
+                     }
+                     Complete(table, SchemaPtr(std::make_shared<model::TableSchema>(*std::move(schema))));
+                   });
+}
+
+void SchemaCache::Complete(const std::string& table, ErrorOr<SchemaPtr> result) {
+  std::vector<Callback> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    Entry& entry = entries_[table];
+    entry.fetching = false;
+    waiters.swap(entry.waiters);
+    if (result.ok()) {
+      entry.schema = *result;
+      entry.fetched = absl::Now();
+    } else if (!entry.schema || result.error().reason() == ::alternator::gateway::v1::TABLE_NOT_FOUND) {
+      entries_.erase(table);  // failures are not cached: the next request asks again
+    }
+  }
+  for (Callback& waiter : waiters) {
+    if (result.ok()) {
+      std::move(waiter)(*result);
+    } else {
+      std::move(waiter)(result.error());
+    }
+  }
+}
+
+}  // namespace altgw::service

@@ -1,0 +1,59 @@
+// SchemaCache: table schemas from DescribeTable, fetched asynchronously, once per table at a time
+// (single-flight: concurrent requests for a cold table share one DescribeTable), and refreshed after a
+// time-to-live so a table re-created with another schema is noticed.
+#ifndef ALTGW_SERVICE_SCHEMA_CACHE_H_
+#define ALTGW_SERVICE_SCHEMA_CACHE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "alternator/backend_client.h"
+#include "common/error_or.h"
+#include "model/table_schema.h"
+
+namespace altgw::service {
+
+using SchemaPtr = std::shared_ptr<const model::TableSchema>;
+
+class SchemaCache {
+ public:
+  using Callback = absl::AnyInvocable<void(ErrorOr<SchemaPtr>) &&>;
+
+  SchemaCache(alternator::BackendClient& backend, absl::Duration time_to_live)
+      : backend_(backend), time_to_live_(time_to_live) {}
+
+  // Calls `done` with the table's schema: at once (on this thread) when it is cached and fresh, otherwise
+  // when DescribeTable answers (on a transport thread). A missing table is TABLE_NOT_FOUND.
+  void Get(const std::string& table, Callback done);
+
+  // Records a schema learned another way (a CreateTable answer).
+  void Put(SchemaPtr schema);
+  // Forgets a table (deleted, or the backend said it does not exist).
+  void Invalidate(const std::string& table);
+
+ private:
+  struct Entry {
+    SchemaPtr schema;
+    absl::Time fetched;
+    bool fetching = false;
+    std::vector<Callback> waiters;
+  };
+
+  void Fetch(const std::string& table);
+  void Complete(const std::string& table, ErrorOr<SchemaPtr> result);
+
+  alternator::BackendClient& backend_;
+  const absl::Duration time_to_live_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace altgw::service
+
+#endif  // ALTGW_SERVICE_SCHEMA_CACHE_H_
