@@ -15,11 +15,12 @@ function(altgw_layer)
   endif()
 endfunction()
 
-# altgw_layer_tests(NAME <layer> DEPS <targets...>)
-# Builds tests/<layer>/*_test.cc into one GoogleTest binary, altgw_<layer>_tests, registered with CTest
-# test by test.
+# altgw_layer_tests(NAME <layer> DEPS <targets...> [LABELS <labels>] [WHOLE_BINARY])
+# Builds tests/<layer>/*.cc into one GoogleTest binary, altgw_<layer>_tests, registered with CTest test by
+# test, or as one CTest test with WHOLE_BINARY (for suites that share an expensive fixture process, such as
+# DynamoDB Local, across their tests).
 function(altgw_layer_tests)
-  cmake_parse_arguments(T "" "NAME" "DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "WHOLE_BINARY" "NAME" "DEPS;LABELS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
   if(NOT sources)
     return()
@@ -30,7 +31,12 @@ function(altgw_layer_tests)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  gtest_discover_tests(altgw_${T_NAME}_tests
-    PROPERTIES LABELS "${T_LABELS}"
-    DISCOVERY_TIMEOUT 60)
+  if(T_WHOLE_BINARY)
+    add_test(NAME altgw_${T_NAME}_tests COMMAND altgw_${T_NAME}_tests)
+    set_tests_properties(altgw_${T_NAME}_tests PROPERTIES LABELS "${T_LABELS}" TIMEOUT 1800)
+  else()
+    gtest_discover_tests(altgw_${T_NAME}_tests
+      PROPERTIES LABELS "${T_LABELS}"
+      DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()

@@ -21,12 +21,19 @@ class FieldRef {
   // A top-level request field ("item", "key", "condition"), or the whole request when empty.
   explicit FieldRef(absl::string_view name) : name_(name) {}
 
-  // `.name`
-  FieldRef Child(absl::string_view name) const { return FieldRef(this, Kind::kChild, name, 0); }
+  // A FieldRef points at its parent, so it must be derived from a named (non-temporary) FieldRef: the
+  // rvalue overloads are deleted to make `a.Child("x").Child("y")` (a dangling parent) a compile error.
+  // Write `a.Child("x.y")` instead.
+
+  // `.name` (may hold several dotted segments)
+  FieldRef Child(absl::string_view name) const& { return FieldRef(this, Kind::kChild, name, 0); }
   // `["key"]`, with JSON-style escapes so that hostile attribute names cannot forge field paths.
-  FieldRef Key(absl::string_view key) const { return FieldRef(this, Kind::kKey, key, 0); }
+  FieldRef Key(absl::string_view key) const& { return FieldRef(this, Kind::kKey, key, 0); }
   // `[index]`
-  FieldRef Index(size_t index) const { return FieldRef(this, Kind::kIndex, {}, index); }
+  FieldRef Index(size_t index) const& { return FieldRef(this, Kind::kIndex, {}, index); }
+  FieldRef Child(absl::string_view) const&& = delete;
+  FieldRef Key(absl::string_view) const&& = delete;
+  FieldRef Index(size_t) const&& = delete;
 
   std::string ToString() const;
 

@@ -114,7 +114,7 @@ json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t*
                                             " levels (the item itself counts as one)"));
         return json();
       }
-      const FieldRef values_field = field.Child("list_value").Child("values");
+      const FieldRef values_field = field.Child("list_value.values");
       json list = json::array();
       *size += 3;
       int index = 0;
@@ -130,7 +130,7 @@ json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t*
                                             " levels (the item itself counts as one)"));
         return json();
       }
-      const FieldRef fields_field = field.Child("map_value").Child("fields");
+      const FieldRef fields_field = field.Child("map_value.fields");
       json map = json::object();
       *size += 3;
       for (const auto& [name, element] : value.map_value().fields()) {
@@ -142,7 +142,7 @@ json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t*
       return Tagged("M", std::move(map));
     }
     case v1::Value::kStringSet: {
-      const FieldRef set_field = field.Child("string_set").Child("values");
+      const FieldRef set_field = field.Child("string_set.values");
       const auto& values = value.string_set().values();
       if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
       absl::flat_hash_set<std::string_view> seen;
@@ -157,7 +157,7 @@ json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t*
       return Tagged("SS", std::move(set));
     }
     case v1::Value::kNumberSet: {
-      const FieldRef set_field = field.Child("number_set").Child("values");
+      const FieldRef set_field = field.Child("number_set.values");
       const auto& values = value.number_set().values();
       if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
       absl::flat_hash_set<std::string> seen;
@@ -177,7 +177,7 @@ json ValueEncoder::Encode(const v1::Value& value, const FieldRef& field, size_t*
       return Tagged("NS", std::move(set));
     }
     case v1::Value::kBytesSet: {
-      const FieldRef set_field = field.Child("bytes_set").Child("values");
+      const FieldRef set_field = field.Child("bytes_set.values");
       const auto& values = value.bytes_set().values();
       if (values.empty()) violations_.Add(set_field, "sets may not be empty (DynamoDB has no empty set)");
       absl::flat_hash_set<std::string_view> seen;

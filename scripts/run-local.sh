@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up and builds everything, starts DynamoDB Local (the embedded default backend) and the gateway on
+# loopback, makes a first call, then serves until Ctrl-C.
+#   scripts/run-local.sh          serve on 127.0.0.1:50051 (ALTGW_LISTEN overrides)
+#   scripts/run-local.sh --once   stop after the first call
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+"$ALTGW_ROOT/scripts/setup.sh"
+
+LISTEN="${ALTGW_LISTEN:-127.0.0.1:50051}"
+RUN_DIR="$ALTGW_ROOT/build/run"
+mkdir -p "$RUN_DIR"
+DDB_PORT="$(free_port)"
+
+cleanup() {
+  [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
+  [ -n "${DDB_PID:-}" ] && kill "$DDB_PID" 2>/dev/null && wait "$DDB_PID" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+echo "Starting DynamoDB Local on 127.0.0.1:$DDB_PORT (log: $RUN_DIR/dynamodb-local.log)"
+start_dynamodb_local "$DDB_PORT" "$RUN_DIR/dynamodb-local.log"
+
+echo "Starting the gateway on $LISTEN (log: $RUN_DIR/gateway.log)"
+"$ALTGW_ROOT/build/server/alternator-gateway" --listen "$LISTEN" \
+  --backend-endpoints "http://127.0.0.1:$DDB_PORT" >"$RUN_DIR/gateway.log" 2>&1 &
+GW_PID=$!
+wait_for_gateway "$LISTEN"
+
+echo "First call (client/python/quickstart.py):"
+ALTGW_PYTHON_STUBS="$ALTGW_ROOT/build/python" /usr/bin/python3 "$ALTGW_ROOT/client/python/quickstart.py" --address "$LISTEN"
+
+if [ "${1:-}" = "--once" ]; then exit 0; fi
+echo "The gateway is serving on $LISTEN. Press Ctrl-C to stop."
+wait "$GW_PID"

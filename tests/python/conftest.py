@@ -1,0 +1,105 @@
+"""Fixtures for the Python tests: a real DynamoDB Local and a real gateway process on loopback.
+
+Environment (set by CTest, see tests/python/CMakeLists.txt):
+  ALTGW_GATEWAY_BIN         the alternator-gateway binary
+  ALTGW_PYTHON_STUBS        the generated Python stubs (build/python)
+  ALTGW_DYNAMODB_LOCAL_DIR  the folder holding DynamoDBLocal.jar
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STUBS = os.environ.get("ALTGW_PYTHON_STUBS", os.path.join(ROOT, "build", "python"))
+sys.path.insert(0, STUBS)
+
+import boto3  # noqa: E402
+import grpc  # noqa: E402
+import health_pb2  # noqa: E402
+import health_pb2_grpc  # noqa: E402
+from alternator.gateway.v1 import data_service_pb2_grpc  # noqa: E402
+from alternator.gateway.v1 import table_service_pb2_grpc  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, what, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:  # noqa: BLE001 - not ready yet
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not become ready within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local(tmp_path_factory):
+    directory = os.environ.get("ALTGW_DYNAMODB_LOCAL_DIR", os.path.join(ROOT, ".tools", "dynamodb-local"))
+    jar = os.path.join(directory, "DynamoDBLocal.jar")
+    if not os.path.exists(jar):
+        pytest.fail(f"DynamoDB Local is not installed at {directory}: run scripts/setup.sh")
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("ddb") / "dynamodb-local.log", "w")
+    process = subprocess.Popen(
+        ["java", f"-Djava.library.path={directory}/DynamoDBLocal_lib", "-jar", jar, "-inMemory", "-sharedDb",
+         "-disableTelemetry", "-port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DDB_LOCAL_TELEMETRY": "0"})
+    endpoint = f"http://127.0.0.1:{port}"
+    client = boto3_client(endpoint)
+    try:
+        wait_until(lambda: client.list_tables() is not None, "DynamoDB Local")
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def boto3_client(endpoint):
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"  # never probe instance metadata addresses
+    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="pythontests", aws_secret_access_key="unused")
+
+
+@pytest.fixture(scope="session")
+def boto(dynamodb_local):
+    return boto3_client(dynamodb_local)
+
+
+@pytest.fixture(scope="session")
+def gateway(dynamodb_local, tmp_path_factory):
+    binary = os.environ.get("ALTGW_GATEWAY_BIN", os.path.join(ROOT, "build", "server", "alternator-gateway"))
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "w")
+    process = subprocess.Popen([binary, "--listen", address, "--backend-endpoints", dynamodb_local],
+                               stdout=log, stderr=subprocess.STDOUT)
+    channel = grpc.insecure_channel(address)
+    health = health_pb2_grpc.HealthStub(channel)
+    try:
+        wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=1).status ==
+                   health_pb2.HealthCheckResponse.SERVING, "the gateway")
+        yield channel
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0, "the gateway did not exit cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def data(gateway):
+    return data_service_pb2_grpc.DataServiceStub(gateway)
+
+
+@pytest.fixture(scope="session")
+def tables(gateway):
+    return table_service_pb2_grpc.TableServiceStub(gateway)
