@@ -53,10 +53,6 @@ class Decimal {
   // Digits from the first to the last non-zero digit ("1000" has 1, "100.5" has 4); 0 for zero.
   size_t significant_digits() const { return significant_digits_; }
 
-  // DynamoDB's documented size estimate for a number inside an item: one byte per two significant digits
-  // (rounded up), plus one byte.
-  size_t StorageSize() const { return (significant_digits_ + 1) / 2 + 1; }
-
   bool is_zero() const { return significant_digits_ == 0; }
   bool is_negative() const { return canonical_[0] == '-'; }
 

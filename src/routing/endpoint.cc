@@ -82,8 +82,9 @@ absl::StatusOr<Endpoint> ParseEndpoint(absl::string_view url) {
     return Invalid(url, "contains whitespace or control characters");
   }
   const size_t scheme_end = url.find("://");
-  if (scheme_end == absl::string_view::npos)
+  if (scheme_end == absl::string_view::npos) {
     return Invalid(url, "expected http://host[:port] or https://host[:port]");
+  }
 
   Endpoint endpoint;
   endpoint.scheme = absl::AsciiStrToLower(url.substr(0, scheme_end));
