@@ -1,5 +1,6 @@
 #include "alternator/backend_client.h"
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 
@@ -50,7 +51,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
     target_header_ = absl::StrCat("X-Amz-Target: DynamoDB_20120810.", call_.operation);
   }
 
-  void Start() { NextAttempt(); }
+  void Start() { NextAttempt(/*on_caller_thread=*/true); }
 
   void Cancel() override {
     std::shared_ptr<HttpExchange> exchange;
@@ -62,7 +63,10 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
     if (exchange) {
       exchange->Cancel();  // its completion finishes the call with CANCELLED
     } else {
-      Finish(GatewayError::Cancelled());
+      // Between attempts or in a backoff wait: finish now, but on the scheduler thread (`done` never runs
+      // inside Cancel(), whose caller may hold a lock `done` needs). Whatever the attempt chain does next
+      // sees `cancelled_` and stops.
+      FinishLater(GatewayError::Cancelled());
     }
   }
 
@@ -75,37 +79,52 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   }
 
   // Starts the next attempt on the next node of the plan, or finishes with `last_error_`.
-  void NextAttempt() {
+  // `on_caller_thread`: called from Execute(), where `done` must not run (it is deferred to the scheduler).
+  void NextAttempt(bool on_caller_thread = false) {
+    auto finish = [this, on_caller_thread](ErrorOr<json> result) {
+      if (on_caller_thread) {
+        FinishLater(std::move(result));
+      } else {
+        Finish(std::move(result));
+      }
+    };
     if (is_cancelled()) {
-      Finish(GatewayError::Cancelled());
+      finish(GatewayError::Cancelled());
       return;
     }
     const absl::Time now = absl::Now();
     const absl::Duration remaining = deadline_ - now - client_.options_.deadline_margin;
     if (remaining <= absl::ZeroDuration()) {
-      Finish(last_error_ ? *std::move(last_error_)
+      finish(last_error_ ? *std::move(last_error_)
                          : GatewayError::DeadlineExceeded(
                                "the call's deadline passed before the request could be sent; nothing was applied"));
       return;
     }
-    if (stats_.attempts >= client_.options_.max_attempts) {
-      Finish(*std::move(last_error_));
+    if (stats_.attempts >= std::max(1, client_.options_.max_attempts)) {
+      finish(*std::move(last_error_));  // set by every attempt that leads here
       return;
     }
-    std::optional<routing::NodeTarget> node = retry_same_node_ ? node_ : plan_->Next();
+    // After throttling the plan moves on when it can; when every node was tried, the same node is
+    // retried (the request was rejected, not applied, so any node is safe).
+    std::optional<routing::NodeTarget> node = plan_->Next();
+    if (!node && retry_same_node_) node = node_;
     retry_same_node_ = false;
     if (!node) {
-      Finish(last_error_ ? *std::move(last_error_)
+      finish(last_error_ ? *std::move(last_error_)
                          : GatewayError::BackendUnavailable("no usable database node", absl::Seconds(1)));
       return;
     }
     node_ = *std::move(node);
-    ++stats_.attempts;
+    {
+      absl::MutexLock lock(&mu_);  // stats_ is read by a Finish() on a Cancel() path
+      ++stats_.attempts;
+    }
 
     HttpRequest request;
     request.url = absl::StrCat(node_->base_url, "/");
     request.has_body = true;
     request.timeout = std::min(remaining, client_.options_.attempt_timeout);
+    attempt_capped_by_deadline_ = remaining < client_.options_.attempt_timeout;
     request.accept_compressed = client_.options_.accept_compressed_responses;
     request.headers.reserve(6);
     request.headers.push_back(target_header_);
@@ -123,7 +142,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
     // Signed per attempt, after the node is chosen (Host is signed) and the body compressed.
     auto signature = client_.signer_.Sign("POST", node_->host_header, "/", "", request.body, now);
     if (!signature.ok()) {
-      Finish(GatewayError::Internal(absl::StrCat("signing failed: ", signature.status().message())));
+      finish(GatewayError::Internal(absl::StrCat("signing failed: ", signature.status().message())));
       return;
     }
     request.headers.push_back(absl::StrCat("Authorization: ", signature->authorization));
@@ -137,21 +156,24 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
     auto exchange = client_.transport_.Start(std::move(request), [self, attempt](HttpResponse response) mutable {
       self->OnResponse(attempt, std::move(response));
     });
-    // The answer may already be in (on another thread): only a still-running exchange is kept for Cancel().
+    // The answer may already be in (on another thread), and even later attempts may have started since:
+    // only a still-running exchange of the current attempt is kept for Cancel().
     absl::MutexLock lock(&mu_);
-    if (answered_attempt_ == attempt) return;
+    if (answered_attempt_ >= attempt) return;
     exchange_ = std::move(exchange);
     if (cancelled_) exchange_->Cancel();
   }
 
   void OnResponse(int attempt, HttpResponse response) {
+    bool cancelled;
     {
       absl::MutexLock lock(&mu_);
       answered_attempt_ = attempt;
       exchange_.reset();
+      cancelled = cancelled_;
+      stats_.backend_time += response.elapsed;
+      stats_.last_node = node_->base_url;
     }
-    stats_.backend_time += response.elapsed;
-    stats_.last_node = node_->base_url;
     client_.router_.Report(*node_, HealthOf(response));
 
     switch (response.outcome) {
@@ -159,7 +181,16 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
         OnAnswer(response);
         return;
       case Outcome::kCancelled:
-        Finish(GatewayError::Cancelled());
+        if (cancelled) {
+          Finish(GatewayError::Cancelled());
+        } else {
+          // Not the caller's doing: the transport is shutting down. CANCELLED would tell the caller it
+          // cancelled; a write that was sent may have been applied. No retry: the transport is going away.
+          const std::string what = absl::StrCat(node_->base_url, ": ", response.error);
+          Finish(response.request_sent && !is_read()
+                     ? GatewayError::WriteOutcomeUnknown(what)
+                     : GatewayError::BackendUnavailable(what, absl::Seconds(1)));
+        }
         return;
       case Outcome::kNotSent:
         // Nothing reached the node: any request may go to the next one.
@@ -171,16 +202,18 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
       case Outcome::kConnectionLost:
       case Outcome::kFailed: {
         const std::string what = absl::StrCat(node_->base_url, ": ", response.error);
-        if (!response.request_sent) {
-          last_error_ = GatewayError::BackendUnavailable(what, absl::Milliseconds(100));
-          NextAttempt();
-        } else if (is_read()) {
-          last_error_ = response.outcome == Outcome::kTimedOut && absl::Now() >= deadline_ - client_.options_.deadline_margin
-                            ? GatewayError::DeadlineExceeded(absl::StrCat("no answer before the deadline: ", what))
-                            : GatewayError::BackendReadFailed(what);
-          NextAttempt();
-        } else {
+        if (response.request_sent && !is_read()) {
           Finish(GatewayError::WriteOutcomeUnknown(what));
+        } else if (response.outcome == Outcome::kTimedOut && attempt_capped_by_deadline_) {
+          // The attempt had all the time left before the deadline. Comparing clocks instead would be
+          // fragile: libcurl's timer may fire a fraction of a millisecond early, and a retry started with
+          // that fraction left cannot succeed (and would turn a clean failure of a write into an unknown).
+          Finish(GatewayError::DeadlineExceeded(absl::StrCat("no answer before the deadline: ", what)));
+        } else {
+          last_error_ = response.request_sent
+                            ? GatewayError::BackendReadFailed(what)
+                            : GatewayError::BackendUnavailable(what, absl::Milliseconds(100));
+          NextAttempt();
         }
         return;
       }
@@ -215,11 +248,15 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
         // The request was rejected without being applied: retry after a jittered, growing delay, on the
         // next node when there is one (the same node otherwise), if that still fits in the deadline.
         last_error_ = std::move(mapped.error);
+        if (is_cancelled()) {
+          Finish(GatewayError::Cancelled());
+          return;
+        }
         const absl::Duration delay =
             std::min(client_.options_.backoff_cap,
                      client_.options_.backoff_base * (1 << std::min(stats_.attempts - 1, 10))) *
             Jitter();
-        if (stats_.attempts >= client_.options_.max_attempts ||
+        if (stats_.attempts >= std::max(1, client_.options_.max_attempts) ||
             absl::Now() + delay >= deadline_ - client_.options_.deadline_margin) {
           Finish(*std::move(last_error_));
           return;
@@ -234,7 +271,24 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
 
   void Finish(ErrorOr<json> result) {
     if (finished_.exchange(true)) return;
-    std::move(done_)(std::move(result), stats_);
+    CallStats stats;
+    {
+      absl::MutexLock lock(&mu_);
+      stats = stats_;
+    }
+    // Destroyed right after it ran (calling an AnyInvocable does not destroy it): what it captured must
+    // not live as long as the call state, which the caller's handle keeps. A callback that captures the
+    // holder of that handle would otherwise form a reference cycle.
+    Callback done = std::move(done_);
+    std::move(done)(std::move(result), stats);
+  }
+
+  // Finish() on the scheduler thread, for paths that run on the caller's thread (Execute(), Cancel()).
+  void FinishLater(ErrorOr<json> result) {
+    client_.scheduler_.RunAfter(absl::ZeroDuration(),
+                                [self = shared_from_this(), result = std::move(result)]() mutable {
+                                  self->Finish(std::move(result));
+                                });
   }
 
   BackendClient& client_;
@@ -248,11 +302,14 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   // no lock; only cancellation races with them.
   std::optional<routing::NodeTarget> node_;
   bool retry_same_node_ = false;
+  bool attempt_capped_by_deadline_ = false;  // the current attempt's timeout is the time left
   std::optional<GatewayError> last_error_;
-  CallStats stats_;
   std::atomic<bool> finished_{false};
 
   absl::Mutex mu_;
+  // Written by the attempt chain under mu_ (which may read it without), read under mu_ by Finish(), which
+  // a Cancel() can run concurrently with the chain.
+  CallStats stats_;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<HttpExchange> exchange_ ABSL_GUARDED_BY(mu_);
   int answered_attempt_ ABSL_GUARDED_BY(mu_) = 0;

@@ -8,6 +8,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
@@ -48,6 +49,16 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
 
   void Cancel() override;
 
+  // Runs `done` (once: every path that completes an exchange goes through here exactly once). The
+  // callback is destroyed as soon as it returns: calling an AnyInvocable does not destroy it, and what it
+  // captured must not live on for as long as someone holds the exchange.
+  void Deliver() {
+    response_.elapsed = absl::Now() - started_;
+    completed_.store(true, std::memory_order_release);
+    HttpCallback done = std::move(done_);
+    std::move(done)(std::move(response_));
+  }
+
   CurlTransport::EventLoop* loop_;
   HttpRequest request_;
   HttpCallback done_;
@@ -55,7 +66,11 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;
   HttpResponse response_;
-  bool finished_ = false;  // loop thread only
+  // Set just before `done` runs. Cancel() reads it so that cancelling a completed exchange never touches
+  // the loop, which may be gone by then (the transport was destroyed).
+  std::atomic<bool> completed_{false};
+  // How many times libcurl was about to send the request on a connection (loop thread only).
+  int sends_ = 0;
   char error_buffer_[CURL_ERROR_SIZE] = {0};
 };
 
@@ -72,15 +87,20 @@ class CurlTransport::EventLoop {
   }
 
   ~EventLoop() {
+    Stop();
+    for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
+    curl_multi_cleanup(multi_);
+    curl_share_cleanup(share_);
+  }
+
+  // Cancels what is running and joins the thread. Idempotent; not concurrent with itself.
+  void Stop() {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
     curl_multi_wakeup(multi_);
-    thread_.join();
-    for (CURL* easy : idle_handles_) curl_easy_cleanup(easy);
-    curl_multi_cleanup(multi_);
-    curl_share_cleanup(share_);
+    if (thread_.joinable()) thread_.join();
   }
 
   void Submit(std::shared_ptr<Exchange> exchange) {
@@ -95,7 +115,7 @@ class CurlTransport::EventLoop {
       std::thread([exchange = std::move(exchange)]() mutable {
         exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
         exchange->response_.error = "transport is shutting down";
-        std::move(exchange->done_)(std::move(exchange->response_));
+        exchange->Deliver();
       }).detach();
       return;
     }
@@ -111,6 +131,16 @@ class CurlTransport::EventLoop {
   }
 
  private:
+  // libcurl calls this each time it is about to send the request on a connection (after connecting and
+  // any TLS handshake). A second call means libcurl is re-sending the request by itself: it does so when
+  // a reused keep-alive connection dies before any answer byte. The first copy may well have reached the
+  // server and been executed (a write applied twice), so the resend is refused and the exchange ends as
+  // kConnectionLost with request_sent; only the caller knows whether sending again is safe.
+  static int OnPrereq(void* user, char*, char*, int, int) {
+    auto* exchange = static_cast<Exchange*>(user);
+    return ++exchange->sends_ > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+  }
+
   static size_t OnBody(char* data, size_t size, size_t count, void* user) {
     auto* exchange = static_cast<Exchange*>(user);
     const size_t bytes = size * count;
@@ -125,20 +155,26 @@ class CurlTransport::EventLoop {
 
   void Run() {
     for (;;) {
-      std::vector<std::shared_ptr<Exchange>> incoming, cancels;
       bool stopping;
       {
-        absl::MutexLock lock(&mu_);
-        incoming.swap(incoming_);
-        cancels.swap(cancels_);
-        stopping = stopping_;
-      }
-      for (auto& exchange : incoming) Begin(std::move(exchange));
-      for (auto& exchange : cancels) {
-        if (exchange->finished_ || exchange->easy_ == nullptr) continue;
-        exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
-        exchange->response_.request_sent = true;  // it may have been; the caller decides what that means
-        Finish(exchange.get());
+        // Scoped so that these references (and the request bodies they hold) are dropped before the
+        // loop goes to sleep in curl_multi_poll().
+        std::vector<std::shared_ptr<Exchange>> incoming, cancels;
+        {
+          absl::MutexLock lock(&mu_);
+          incoming.swap(incoming_);
+          cancels.swap(cancels_);
+          stopping = stopping_;
+        }
+        for (auto& exchange : incoming) Begin(std::move(exchange));
+        for (auto& exchange : cancels) {
+          if (exchange->completed_.load(std::memory_order_relaxed) || exchange->easy_ == nullptr) continue;
+          exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
+          // It may have reached the server once libcurl started sending; the caller decides what that means.
+          exchange->response_.request_sent = exchange->sends_ > 0;
+          exchange->response_.error = "cancelled";
+          Finish(exchange.get());
+        }
       }
       if (stopping) break;
 
@@ -158,17 +194,23 @@ class CurlTransport::EventLoop {
     for (auto& [easy, exchange] : active_) remaining.push_back(exchange.get());
     for (Exchange* exchange : remaining) {
       exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
-      exchange->response_.request_sent = true;
+      exchange->response_.request_sent = exchange->sends_ > 0;
       exchange->response_.error = "transport is shutting down";
       Finish(exchange);
     }
-    absl::MutexLock lock(&mu_);
-    for (auto& exchange : incoming_) {
+    // Exchanges queued after the last swap. `done` runs without the lock: it may call Start() or
+    // Cancel(), which take it (absl::Mutex is not reentrant).
+    std::vector<std::shared_ptr<Exchange>> late;
+    {
+      absl::MutexLock lock(&mu_);
+      late.swap(incoming_);
+      cancels_.clear();
+    }
+    for (auto& exchange : late) {
       exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
       exchange->response_.error = "transport is shutting down";
-      std::move(exchange->done_)(std::move(exchange->response_));
+      exchange->Deliver();
     }
-    incoming_.clear();
   }
 
   CURL* AcquireHandle() {
@@ -181,6 +223,12 @@ class CurlTransport::EventLoop {
 
   void Begin(std::shared_ptr<Exchange> exchange) {
     CURL* easy = AcquireHandle();
+    if (easy == nullptr) {
+      exchange->response_.outcome = HttpResponse::Outcome::kFailed;
+      exchange->response_.error = "curl_easy_init failed";
+      exchange->Deliver();
+      return;
+    }
     exchange->easy_ = easy;
     const HttpRequest& request = exchange->request_;
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
@@ -192,6 +240,8 @@ class CurlTransport::EventLoop {
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, exchange->error_buffer_);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &EventLoop::OnBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, exchange.get());
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &EventLoop::OnPrereq);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, exchange.get());
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(
                                                    1, absl::ToInt64Milliseconds(request.timeout))));
     curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN,
@@ -200,9 +250,15 @@ class CurlTransport::EventLoop {
     ApplyTls(easy);
 
     // Header minimisation: no Accept, no Expect: 100-continue (an extra round trip for large bodies).
+    // A POST that names no Content-Type would get "application/x-www-form-urlencoded" from libcurl.
     curl_slist* headers = curl_slist_append(nullptr, "Accept:");
     headers = curl_slist_append(headers, "Expect:");
-    for (const std::string& header : request.headers) headers = curl_slist_append(headers, header.c_str());
+    bool has_content_type = false;
+    for (const std::string& header : request.headers) {
+      has_content_type = has_content_type || absl::StartsWithIgnoreCase(header, "Content-Type:");
+      headers = curl_slist_append(headers, header.c_str());
+    }
+    if (request.has_body && !has_content_type) headers = curl_slist_append(headers, "Content-Type:");
     exchange->headers_ = headers;
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
     if (request.has_body) {
@@ -212,8 +268,13 @@ class CurlTransport::EventLoop {
     } else {
       curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     }
+    Exchange* raw = exchange.get();
     active_.emplace(easy, std::move(exchange));
-    curl_multi_add_handle(multi_, easy);
+    if (const CURLMcode code = curl_multi_add_handle(multi_, easy); code != CURLM_OK) {
+      raw->response_.outcome = HttpResponse::Outcome::kFailed;
+      raw->response_.error = absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(code));
+      Finish(raw);
+    }
   }
 
   void ApplyTls(CURL* easy) {
@@ -231,9 +292,10 @@ class CurlTransport::EventLoop {
 
   void Complete(Exchange* exchange, CURLcode code) {
     HttpResponse& response = exchange->response_;
-    long request_size = 0;
-    curl_easy_getinfo(exchange->easy_, CURLINFO_REQUEST_SIZE, &request_size);
-    response.request_sent = request_size > 0;
+    // Whether libcurl got as far as sending on a connection (CURLINFO_REQUEST_SIZE is no guide: it only
+    // counts what went out completely, and not what an earlier connection carried before a resend).
+    response.request_sent = exchange->sends_ > 0;
+    const bool resend_refused = exchange->sends_ > 1;
     if (code == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(exchange->easy_, CURLINFO_RESPONSE_CODE, &status);
@@ -241,16 +303,18 @@ class CurlTransport::EventLoop {
       response.status = static_cast<int>(status);
       response.request_sent = true;
     } else {
-      if (response.error.empty()) {
+      if (resend_refused) {
+        response.error = "the connection was lost before an answer (the request was sent)";
+      } else if (response.error.empty()) {
         response.error = exchange->error_buffer_[0] != '\0' ? exchange->error_buffer_ : curl_easy_strerror(code);
       }
       if (code == CURLE_OPERATION_TIMEDOUT) {
         response.outcome = HttpResponse::Outcome::kTimedOut;
-      } else if (!response.request_sent || NeverSent(code)) {
+      } else if (!response.request_sent) {
         response.outcome = HttpResponse::Outcome::kNotSent;
-        response.request_sent = false;
-      } else if (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
-                 code == CURLE_PARTIAL_FILE) {
+      } else if (resend_refused || NeverSent(code) || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR ||
+                 code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE) {
+        // NeverSent codes after a send: libcurl's own resend (on a fresh connection) failed to connect.
         response.outcome = HttpResponse::Outcome::kConnectionLost;
       } else {
         response.outcome = HttpResponse::Outcome::kFailed;
@@ -262,7 +326,6 @@ class CurlTransport::EventLoop {
 
   // Detaches the exchange from curl, recycles the handle and runs `done`.
   void Finish(Exchange* exchange) {
-    exchange->finished_ = true;
     CURL* easy = exchange->easy_;
     curl_multi_remove_handle(multi_, easy);
     curl_slist_free_all(exchange->headers_);
@@ -270,8 +333,7 @@ class CurlTransport::EventLoop {
     exchange->easy_ = nullptr;
     idle_handles_.push_back(easy);
     auto node = active_.extract(easy);
-    exchange->response_.elapsed = absl::Now() - exchange->started_;
-    std::move(exchange->done_)(std::move(exchange->response_));
+    exchange->Deliver();
     // `node` (the loop's reference) drops here, after `done` ran.
   }
 
@@ -290,7 +352,10 @@ class CurlTransport::EventLoop {
   std::vector<CURL*> idle_handles_;
 };
 
-void Exchange::Cancel() { loop_->RequestCancel(shared_from_this()); }
+void Exchange::Cancel() {
+  if (completed_.load(std::memory_order_acquire)) return;
+  loop_->RequestCancel(shared_from_this());
+}
 
 CurlTransport::CurlTransport(CurlTransportOptions options) {
   GlobalInitOnce();
@@ -300,7 +365,12 @@ CurlTransport::CurlTransport(CurlTransportOptions options) {
   for (int i = 0; i < count; ++i) loops_.push_back(std::make_unique<EventLoop>(*options_holder_));
 }
 
-CurlTransport::~CurlTransport() { loops_.clear(); }
+CurlTransport::~CurlTransport() {
+  // Stop every loop before destroying any: a `done` that runs during the shutdown may call Start(), which
+  // must still find loops_ intact (it gets kCancelled from a stopped loop).
+  for (auto& loop : loops_) loop->Stop();
+  loops_.clear();
+}
 
 std::shared_ptr<HttpExchange> CurlTransport::Start(HttpRequest request, HttpCallback done) {
   EventLoop* loop = loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()].get();
