@@ -1,5 +1,6 @@
 #include "alternator/backend_error.h"
 
+#include <cstdint>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -14,11 +15,65 @@ namespace v1 = ::alternator::gateway::v1;
 // Backoff hint for throttling errors; the router's own retries use their own jittered schedule.
 constexpr absl::Duration kThrottleRetryAfter = absl::Milliseconds(100);
 
+// Bytes of the non-JSON error text kept as the message.
+constexpr size_t kMaxTextMessageBytes = 200;
+
+// The length of the valid UTF-8 sequence that starts `text` (non-empty), or 0 when it is not one (bad lead
+// or continuation byte, truncated, overlong, surrogate, above U+10FFFF).
+size_t Utf8SequenceLength(absl::string_view text) {
+  const unsigned char lead = static_cast<unsigned char>(text[0]);
+  if (lead < 0x80) return 1;
+  size_t length;
+  uint32_t min;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2;
+    min = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+    min = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  uint32_t code_point = lead & (0x7F >> length);
+  for (size_t i = 1; i < length; ++i) {
+    const unsigned char next = static_cast<unsigned char>(text[i]);
+    if ((next & 0xC0) != 0x80) return 0;
+    code_point = (code_point << 6) | (next & 0x3F);
+  }
+  if (code_point < min || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return 0;
+  return length;
+}
+
+// At most `max_bytes` of `text` as valid UTF-8: invalid bytes become U+FFFD and the text is cut on a character
+// boundary. The message ends up in google.rpc.Status, whose proto3 strings must be valid UTF-8 (clients in
+// most languages refuse to parse the details otherwise), and non-JSON bodies (proxies, HTML error pages) may
+// be in any encoding.
+std::string Utf8Prefix(absl::string_view text, size_t max_bytes) {
+  static constexpr absl::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  while (!text.empty()) {
+    const size_t length = Utf8SequenceLength(text);
+    const absl::string_view piece = length == 0 ? kReplacement : text.substr(0, length);
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece.data(), piece.size());
+    text.remove_prefix(length == 0 ? 1 : length);
+  }
+  return out;
+}
+
 GatewayError ConditionFailed(const BackendErrorBody& error, const model::BackendCall& call) {
   if (!call.return_item_on_condition_failure) return GatewayError::ConditionFailed(call.table, std::nullopt);
   v1::ConditionFailure failure;
   if (auto item = error.body.find("Item"); item != error.body.end() && item->is_object()) {
-    if (model::DecodeAttributes(*item, failure.mutable_item()).ok()) failure.set_item_exists(true);
+    if (model::DecodeAttributes(*item, failure.mutable_item()).ok()) {
+      failure.set_item_exists(true);
+    } else {
+      failure.clear_item();  // never report a half-decoded item as the current one
+    }
   }
   return GatewayError::ConditionFailed(call.table, std::move(failure));
 }
@@ -40,7 +95,7 @@ BackendErrorBody ParseBackendError(absl::string_view body) {
   out.body = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (!out.body.is_object()) {
     out.body = json::object();
-    out.message = std::string(body.substr(0, 200));
+    out.message = Utf8Prefix(body, kMaxTextMessageBytes);
     return out;
   }
   if (auto type = out.body.find("__type"); type != out.body.end() && type->is_string()) {

@@ -29,7 +29,8 @@ struct BackendErrorBody {
   nlohmann::json body;
 };
 
-// Parses an error answer; tolerates non-JSON bodies (type stays empty, message holds a prefix of the text).
+// Parses an error answer; tolerates non-JSON bodies (type stays empty, message holds a prefix of the text,
+// made valid UTF-8).
 BackendErrorBody ParseBackendError(absl::string_view body);
 
 struct MappedError {

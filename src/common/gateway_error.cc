@@ -113,6 +113,50 @@ GatewayError GatewayError::ItemCollectionTooLarge(std::string backend_message) {
   return e;
 }
 
+GatewayError GatewayError::TransactionsUnsupported(std::string description) {
+  GatewayError e(absl::StatusCode::kFailedPrecondition, ::alternator::gateway::v1::TRANSACTIONS_UNSUPPORTED_BY_BACKEND,
+                 absl::StrCat("the database has no multi-item transactions: ", description,
+                              "; nothing was written"));
+  e.precondition_ = Precondition{"TRANSACTION", "backend", description};
+  return e;
+}
+
+GatewayError GatewayError::VersionMismatch(std::string table, std::optional<uint64_t> current_version) {
+  GatewayError e(absl::StatusCode::kAborted, ::alternator::gateway::v1::VERSION_MISMATCH,
+                 current_version ? absl::StrCat("the item's version is ", *current_version,
+                                                ", not the expected one; re-read it and retry")
+                                 : std::string("the item does not exist (or has no version); re-read it and retry"));
+  e.metadata_.emplace_back("table", std::move(table));
+  if (current_version) e.metadata_.emplace_back("currentVersion", absl::StrCat(*current_version));
+  return e;
+}
+
+GatewayError GatewayError::TransactionConflict(std::string backend_message) {
+  return GatewayError(absl::StatusCode::kAborted, ::alternator::gateway::v1::TRANSACTION_CONFLICT,
+                      absl::StrCat("another transaction was changing the same items; nothing was written; retry: ",
+                                   backend_message));
+}
+
+GatewayError GatewayError::TransactionInProgress(std::string backend_message) {
+  return GatewayError(absl::StatusCode::kAborted, ::alternator::gateway::v1::TRANSACTION_IN_PROGRESS,
+                      absl::StrCat("a transaction with the same request_id is still running; retry later: ",
+                                   backend_message));
+}
+
+GatewayError GatewayError::IdempotencyKeyReused(std::string backend_message) {
+  GatewayError e(absl::StatusCode::kInvalidArgument, ::alternator::gateway::v1::IDEMPOTENCY_KEY_REUSED,
+                 absl::StrCat("request_id was already used for a different transaction: ", backend_message));
+  e.violations_.push_back({"request_id", "already used for a different transaction"});
+  return e;
+}
+
+GatewayError GatewayError::TransactionCancelled(absl::StatusCode code, Reason reason, std::string message,
+                                                ::alternator::gateway::v1::TransactionFailure failure) {
+  GatewayError e(code, reason, std::move(message));
+  e.extra_details_.emplace_back().PackFrom(failure);
+  return e;
+}
+
 GatewayError GatewayError::BackendThrottled(std::string backend_type, absl::Duration retry_after) {
   GatewayError e(absl::StatusCode::kResourceExhausted, ::alternator::gateway::v1::BACKEND_THROTTLED,
                  "the database is overloaded; retry after the delay in RetryInfo");

@@ -52,6 +52,18 @@ class GatewayError {
   static GatewayError ConditionFailed(std::string table,
                                       std::optional<::alternator::gateway::v1::ConditionFailure> current_item);
   static GatewayError ItemCollectionTooLarge(std::string backend_message);
+  // The backend cannot run this transaction (no multi-item transactions on Alternator); nothing written.
+  static GatewayError TransactionsUnsupported(std::string description);
+
+  // --- Concurrency (ABORTED: re-read and retry the read-modify-write). ---
+  // `current_version` is unset when the item does not exist.
+  static GatewayError VersionMismatch(std::string table, std::optional<uint64_t> current_version);
+  static GatewayError TransactionConflict(std::string backend_message);
+  static GatewayError TransactionInProgress(std::string backend_message);
+  static GatewayError IdempotencyKeyReused(std::string backend_message);
+  // A cancelled transaction: the code and reason summarise it, `failure` says operation by operation.
+  static GatewayError TransactionCancelled(absl::StatusCode code, Reason reason, std::string message,
+                                           ::alternator::gateway::v1::TransactionFailure failure);
 
   // --- Overload. ---
   static GatewayError BackendThrottled(std::string backend_type, absl::Duration retry_after);

@@ -4,17 +4,28 @@ namespace altgw {
 
 Scheduler::Scheduler() : thread_([this] { Run(); }) {}
 
-Scheduler::~Scheduler() {
+Scheduler::~Scheduler() { Shutdown(); }
+
+void Scheduler::Shutdown() {
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> dropped;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    dropped.swap(queue_);
   }
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
+  // `dropped` releases the tasks' captures here, outside the lock (a capture's destructor may schedule).
 }
 
 void Scheduler::RunAt(absl::Time when, Task task) {
-  absl::MutexLock lock(&mu_);
-  queue_.push(Entry{when, next_sequence_++, std::move(task)});
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queue_.push(Entry{when, next_sequence_++, std::move(task)});
+      return;
+    }
+  }
+  // Stopped: `task` is dropped here, outside the lock.
 }
 
 void Scheduler::Run() {

@@ -23,6 +23,10 @@ class Scheduler {
   // Runs no more tasks; tasks not yet due are dropped (their captured state is released).
   ~Scheduler();
 
+  // Stops the thread and drops pending tasks now; later RunAt() calls drop their task at once. For an
+  // orderly shutdown: stop the scheduler while what its tasks refer to still exists.
+  void Shutdown();
+
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 

@@ -1,5 +1,7 @@
 #include "model/condition_compiler.h"
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "model/limits.h"
 
@@ -55,7 +57,7 @@ const char* AttributeTypeCode(v1::AttributeType type) {
 }
 
 // Recursive compiler for one condition tree. Each comparison, function, AND, OR, NOT, BETWEEN and IN
-// counts as one operator towards DynamoDB's limit of 300 per expression.
+// counts as one operator towards DynamoDB's limit of 300 per expression (a size comparison counts two).
 class ConditionCompiler {
  public:
   ConditionCompiler(ExpressionContext& context, ValueEncoder& encoder) : context_(context), encoder_(encoder) {}
@@ -72,12 +74,18 @@ class ConditionCompiler {
         const FieldRef sub = field.Child("comparison");
         const char* op = ComparatorText(c.comparator());
         if (op == nullptr) violations().Add(sub.Child("comparator"), "comparator must be set");
-        Path(c.path(), sub.Child("path"));
+        std::optional<DocumentPath> left = Path(c.path(), sub.Child("path"));
         out_.append(op == nullptr ? " ? " : op);
         if (c.operand_case() == v1::Comparison::kValue) {
           Value(c.value(), sub.Child("value"));
         } else if (c.operand_case() == v1::Comparison::kOtherPath) {
-          Path(c.other_path(), sub.Child("other_path"));
+          const FieldRef other_field = sub.Child("other_path");
+          std::optional<DocumentPath> right = Path(c.other_path(), other_field);
+          // DynamoDB rejects a comparison of a path with itself ("The first operand must be distinct from
+          // the remaining operands"); other backends may evaluate it. Rejected here so every backend agrees.
+          if (left && right && *left == *right) {
+            violations().Add(other_field, "compares the path with itself; compare it with a value instead");
+          }
         } else {
           violations().Add(sub, "set `value` or `other_path` as the right-hand side");
         }
@@ -151,6 +159,9 @@ class ConditionCompiler {
         return;
       }
       case v1::Condition::kSize: {
+        // `size(path) <op> :v` is a function and a comparison: two operators (measured on DynamoDB Local:
+        // 101 size comparisons joined by AND are 301 operators).
+        ++operators_;
         const FieldRef sub = field.Child("size");
         const char* op = ComparatorText(condition.size().comparator());
         if (op == nullptr) violations().Add(sub.Child("comparator"), "comparator must be set");
@@ -190,10 +201,10 @@ class ConditionCompiler {
 
   Violations& violations() { return encoder_.violations(); }
 
-  void Path(const std::string& text, const FieldRef& field) {
-    if (std::optional<DocumentPath> path = ParseDocumentPath(text, field, violations())) {
-      context_.AppendPath(&out_, *path);
-    }
+  std::optional<DocumentPath> Path(const std::string& text, const FieldRef& field) {
+    std::optional<DocumentPath> path = ParseDocumentPath(text, field, violations());
+    if (path) context_.AppendPath(&out_, *path);
+    return path;
   }
 
   void Function(const char* name, const std::string& path, const FieldRef& field) {
@@ -255,11 +266,26 @@ std::string CompileCondition(const v1::Condition& condition, const FieldRef& fie
 std::string CompileProjection(const google::protobuf::RepeatedPtrField<std::string>& paths,
                               const FieldRef& field, ExpressionContext& context, Violations& violations) {
   std::string out;
+  // DynamoDB rejects a projection with overlapping (`a`, `a.b`, or a path twice) or conflicting (`a[0]`,
+  // `a.b`) paths (measured on DynamoDB Local); rejecting them here keeps every backend alike.
+  std::vector<DocumentPath> seen;
   for (int i = 0; i < paths.size(); ++i) {
-    std::optional<DocumentPath> path = ParseDocumentPath(paths.Get(i), field.Index(i), violations);
+    const FieldRef path_field = field.Index(i);
+    std::optional<DocumentPath> path = ParseDocumentPath(paths.Get(i), path_field, violations);
     if (!path) continue;
+    bool clash = false;
+    for (const DocumentPath& other : seen) {
+      if (PathsOverlap(other, *path) || PathsConflict(other, *path)) {
+        violations.Add(path_field, absl::StrCat("path '", FormatDocumentPath(*path), "' overlaps or conflicts with '",
+                                                FormatDocumentPath(other), "' earlier in the projection"));
+        clash = true;
+        break;
+      }
+    }
+    if (clash) continue;
     if (!out.empty()) out.append(", ");
     context.AppendPath(&out, *path);
+    seen.push_back(*std::move(path));
   }
   CheckExpressionLength(out, field, violations);
   return out;

@@ -17,7 +17,8 @@ namespace altgw::model {
 std::string CompileCondition(const v1::Condition& condition, const FieldRef& field, ExpressionContext& context,
                              ValueEncoder& encoder);
 
-// Appends "path1, path2, ..." for a projection; nothing when `paths` is empty.
+// Appends "path1, path2, ..." for a projection; nothing when `paths` is empty. Overlapping or conflicting
+// paths (see PathsOverlap, PathsConflict) are rejected, as DynamoDB rejects them.
 std::string CompileProjection(const google::protobuf::RepeatedPtrField<std::string>& paths,
                               const FieldRef& field, ExpressionContext& context, Violations& violations);
 

@@ -120,6 +120,15 @@ bool PathsOverlap(const DocumentPath& a, const DocumentPath& b) {
   return std::equal(a.begin(), a.begin() + static_cast<ptrdiff_t>(n), b.begin());
 }
 
+bool PathsConflict(const DocumentPath& a, const DocumentPath& b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    return a[i].index.has_value() != b[i].index.has_value();
+  }
+  return false;
+}
+
 std::string FormatDocumentPath(const DocumentPath& path) {
   std::string out;
   for (const PathElement& element : path) {

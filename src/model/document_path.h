@@ -33,6 +33,11 @@ std::optional<DocumentPath> ParseDocumentPath(absl::string_view text, const Fiel
 // True when one path is a prefix of the other (they address overlapping parts of an item).
 bool PathsOverlap(const DocumentPath& a, const DocumentPath& b);
 
+// True when, where the paths first differ, one has a list index and the other a name: they treat the same
+// parent as a list (`a[0]`) and as a map (`a.b`). DynamoDB rejects such a pair in one update or projection
+// ("Two document paths conflict with each other"), as it rejects overlapping paths.
+bool PathsConflict(const DocumentPath& a, const DocumentPath& b);
+
 // The path in the request syntax (names quoted with backticks only when needed), for messages.
 std::string FormatDocumentPath(const DocumentPath& path);
 

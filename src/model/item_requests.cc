@@ -170,7 +170,7 @@ ErrorOr<BackendCall> TranslateUpdate(const v1::UpdateRequest& request, const Tab
   builder.Key(request.key(), FieldRef("key"));
   if (!request.actions().empty()) {
     CompiledUpdate update =
-        CompileUpdate(request.actions(), schema.key, FieldRef("actions"), builder.context(), builder.encoder());
+        CompileUpdate(request.actions(), schema, FieldRef("actions"), builder.context(), builder.encoder());
     builder.body()["UpdateExpression"] = std::move(update.expression);
     builder.call().read_modify_write = true;  // router.md: any update action makes an Update qualify
   }

@@ -1,5 +1,7 @@
 #include "model/key_codec.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "model/limits.h"
 
@@ -90,13 +92,21 @@ void CheckItemKeyAttributes(const TableSchema& schema, const AttributeMap& item,
   if (schema.key.has_sort_key()) check_table_key(schema.key.sort, kMaxSortKeyBytes);
 
   // Index key attributes are optional in an item (it is then absent from the index), but when present
-  // they must have the declared type and not be empty.
+  // they must have the declared type, not be empty, and fit the index key limits: 1024 bytes for an index
+  // sort key, 2048 for an index partition key (measured on DynamoDB Local).
   for (const auto& [name, type] : schema.attribute_types) {
     if (schema.IsTableKeyAttribute(name)) continue;
     auto it = item.find(name);
     if (it == item.end()) continue;
-    CheckKeyValue(it->second, type, kMaxPartitionKeyBytes, name, field.Key(name), violations);
+    CheckKeyValue(it->second, type, MaxIndexKeyBytes(schema, name), name, field.Key(name), violations);
   }
+}
+
+size_t MaxIndexKeyBytes(const TableSchema& schema, absl::string_view name) {
+  const bool sort_key = std::any_of(schema.indexes.begin(), schema.indexes.end(), [name](const IndexSchema& index) {
+    return index.key.has_sort_key() && index.key.sort.name == name;
+  });
+  return sort_key ? kMaxSortKeyBytes : kMaxPartitionKeyBytes;
 }
 
 }  // namespace altgw::model

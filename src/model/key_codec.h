@@ -19,6 +19,10 @@ nlohmann::json EncodeKey(const KeySchema& schema, const AttributeMap& key, const
 void CheckItemKeyAttributes(const TableSchema& schema, const AttributeMap& item, const FieldRef& field,
                             Violations& violations);
 
+// The size limit of the index key attribute `name`: 1024 bytes when it is the sort key of an index, 2048
+// otherwise (measured on DynamoDB Local).
+size_t MaxIndexKeyBytes(const TableSchema& schema, absl::string_view name);
+
 // Checks one key value: the expected scalar kind, non-empty, at most `max_bytes`.
 bool CheckKeyValue(const v1::Value& value, v1::ScalarType expected, size_t max_bytes,
                    absl::string_view attribute, const FieldRef& field, Violations& violations);

@@ -31,14 +31,20 @@ const char* SortOperatorText(v1::SortKeyOperator op) {
   }
 }
 
-// Orders two encoded key values of one scalar type as DynamoDB orders keys.
-int CompareKeyValues(const json& a, const json& b, v1::ScalarType type) {
+// Orders two valid key values of one scalar type as DynamoDB orders keys. Numbers compare by value (their
+// encoded canonical form); strings by their UTF-8 bytes and binary values by their raw bytes, both unsigned
+// (std::char_traits<char> compares as unsigned char). Binary values are compared on the typed values: their
+// base64 form does not preserve byte order.
+int CompareKeyValues(const v1::Value& a_value, const json& a, const v1::Value& b_value, const json& b,
+                     v1::ScalarType type) {
+  int c = 0;
   if (type == v1::SCALAR_TYPE_NUMBER) {
-    return CompareCanonicalDecimals(a["N"].get_ref<const std::string&>(), b["N"].get_ref<const std::string&>());
+    c = CompareCanonicalDecimals(a["N"].get_ref<const std::string&>(), b["N"].get_ref<const std::string&>());
+  } else if (type == v1::SCALAR_TYPE_BINARY) {
+    c = a_value.bytes_value().compare(b_value.bytes_value());
+  } else {
+    c = a_value.string_value().compare(b_value.string_value());
   }
-  // Strings compare by their UTF-8 bytes, unsigned (std::char_traits<char> compares as unsigned char).
-  // Binary values are base64 here, which does not preserve byte order: callers skip them.
-  const int c = a["S"].get_ref<const std::string&>().compare(b["S"].get_ref<const std::string&>());
   return (c > 0) - (c < 0);
 }
 
@@ -76,8 +82,8 @@ std::string CompileKeyCondition(const v1::QueryRequest& request, const KeySchema
                                           sort_field.Child("upper"), violations);
       json lower = encoder.Encode(sort.value(), sort_field.Child("value"), &ignored_size);
       json upper = encoder.Encode(sort.upper(), sort_field.Child("upper"), &ignored_size);
-      if (value_ok && upper_ok && violations.empty() && key.sort.type != v1::SCALAR_TYPE_BINARY &&
-          CompareKeyValues(lower, upper, key.sort.type) > 0) {
+      if (value_ok && upper_ok && violations.empty() &&
+          CompareKeyValues(sort.value(), lower, sort.upper(), upper, key.sort.type) > 0) {
         violations.Add(sort_field, "BETWEEN needs value <= upper");
       }
       context.AppendName(&expression, key.sort.name);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/condition_compiler.h"
+#include "model/key_codec.h"
 #include "model/limits.h"
 
 namespace altgw::model {
@@ -18,8 +19,8 @@ bool IsSet(const v1::Value& value) {
 
 class UpdateBuilder {
  public:
-  UpdateBuilder(const KeySchema& key, ExpressionContext& context, ValueEncoder& encoder)
-      : key_(key), context_(context), encoder_(encoder) {}
+  UpdateBuilder(const TableSchema& schema, ExpressionContext& context, ValueEncoder& encoder)
+      : schema_(schema), context_(context), encoder_(encoder) {}
 
   void Add(const v1::UpdateAction& action, const FieldRef& field) {
     switch (action.kind_case()) {
@@ -28,7 +29,15 @@ class UpdateBuilder {
         std::string* clause = Begin(set_, action.set().path(), sub.Child("path"), false);
         if (clause == nullptr) return;
         clause->append(" = ");
-        Value(clause, action.set().value(), sub.Child("value"));
+        const FieldRef value_field = sub.Child("value");
+        Value(clause, action.set().value(), value_field);
+        // An index key attribute set as a whole needs a valid key value. (set_if_not_exists is left to the
+        // database: whether its value is used depends on the item.)
+        if (const v1::ScalarType type = IndexKeyType(paths_.back()); type != v1::SCALAR_TYPE_UNSPECIFIED) {
+          const std::string& name = paths_.back().front().name;
+          CheckKeyValue(action.set().value(), type, MaxIndexKeyBytes(schema_, name), name, value_field,
+                        violations());
+        }
         return;
       }
       case v1::UpdateAction::kSetIfNotExists: {
@@ -55,6 +64,13 @@ class UpdateBuilder {
         std::string* clause = Begin(add_, action.add().path(), sub.Child("path"), true);
         if (clause == nullptr) return;
         reads_item_ = true;
+        if (const v1::ScalarType type = IndexKeyType(paths_.back());
+            type != v1::SCALAR_TYPE_UNSPECIFIED &&
+            (type != v1::SCALAR_TYPE_NUMBER || value.kind_case() != v1::Value::kNumberValue)) {
+          violations().Add(sub.Child("value"), absl::StrCat("'", paths_.back().front().name,
+                                                            "' is an index key of type ", ScalarTypeName(type),
+                                                            ": ADD can only add a number to a number key"));
+        }
         clause->push_back(' ');
         Value(clause, value, sub.Child("value"));
         return;
@@ -63,18 +79,29 @@ class UpdateBuilder {
         const FieldRef sub = field.Child("delete_from_set");
         const v1::Value& value = action.delete_from_set().value();
         if (!IsSet(value)) encoder_.violations().Add(sub.Child("value"), "DELETE takes a set of elements to remove");
-        std::string* clause = Begin(delete_, action.delete_from_set().path(), sub.Child("path"), true);
+        const FieldRef path_field = sub.Child("path");
+        std::string* clause = Begin(delete_, action.delete_from_set().path(), path_field, true);
         if (clause == nullptr) return;
         reads_item_ = true;
+        if (IndexKeyType(paths_.back()) != v1::SCALAR_TYPE_UNSPECIFIED) {
+          violations().Add(path_field, absl::StrCat("'", paths_.back().front().name,
+                                                    "' is an index key attribute, a scalar, not a set"));
+        }
         clause->push_back(' ');
         Value(clause, value, sub.Child("value"));
         return;
       }
       case v1::UpdateAction::kIncrement: {
         const FieldRef sub = field.Child("increment");
-        std::string* clause = Begin(set_, action.increment().path(), sub.Child("path"), false);
+        const FieldRef path_field = sub.Child("path");
+        std::string* clause = Begin(set_, action.increment().path(), path_field, false);
         if (clause == nullptr) return;
         reads_item_ = true;
+        if (const v1::ScalarType type = IndexKeyType(paths_.back());
+            type != v1::SCALAR_TYPE_UNSPECIFIED && type != v1::SCALAR_TYPE_NUMBER) {
+          violations().Add(path_field, absl::StrCat("'", paths_.back().front().name, "' is an index key of type ",
+                                                    ScalarTypeName(type), "; increment makes it a number"));
+        }
         std::optional<Decimal> delta;
         if (action.increment().has_delta()) {
           delta = encoder_.EncodeNumber(action.increment().delta(), sub.Child("delta"));
@@ -96,9 +123,14 @@ class UpdateBuilder {
         const v1::ListValues& list = append ? action.append_to_list() : action.prepend_to_list();
         const FieldRef sub = field.Child(append ? "append_to_list" : "prepend_to_list");
         if (list.values().empty()) encoder_.violations().Add(sub.Child("values"), "needs at least one value");
-        std::string* clause = Begin(set_, list.path(), sub.Child("path"), false);
+        const FieldRef path_field = sub.Child("path");
+        std::string* clause = Begin(set_, list.path(), path_field, false);
         if (clause == nullptr) return;
         reads_item_ = true;
+        if (IndexKeyType(paths_.back()) != v1::SCALAR_TYPE_UNSPECIFIED) {
+          violations().Add(path_field, absl::StrCat("'", paths_.back().front().name,
+                                                    "' is an index key attribute, a scalar, not a list"));
+        }
         // The values become one DynamoDB list, whose elements sit one level below the path.
         const FieldRef values_field = sub.Child("values");
         const int level = static_cast<int>(paths_.back().size()) + 1;
@@ -153,8 +185,13 @@ class UpdateBuilder {
     std::optional<DocumentPath> path = ParseDocumentPath(text, field, violations());
     if (!path) return nullptr;
     const std::string& top = path->front().name;
-    if (top == key_.partition.name || (key_.has_sort_key() && top == key_.sort.name)) {
+    if (schema_.IsTableKeyAttribute(top)) {
       violations().Add(field, absl::StrCat("'", top, "' is a key attribute; key attributes cannot be updated"));
+      return nullptr;
+    }
+    if (path->size() > 1 && schema_.attribute_types.contains(top)) {
+      violations().Add(field, absl::StrCat("'", top, "' is an index key attribute, a scalar: it can only be set or "
+                                                     "removed as a whole"));
       return nullptr;
     }
     if (top_level_only && path->size() > 1) {
@@ -171,11 +208,26 @@ class UpdateBuilder {
                                              "item only once"));
         return nullptr;
       }
+      if (PathsConflict(paths_[i], *path)) {
+        violations().Add(field, absl::StrCat("path '", FormatDocumentPath(*path), "' conflicts with path '",
+                                             FormatDocumentPath(paths_[i]),
+                                             "' of another action: one uses their parent as a list, the other "
+                                             "as a map"));
+        return nullptr;
+      }
     }
     paths_.push_back(*std::move(path));
     std::string& clause = section.emplace_back();
     context_.AppendPath(&clause, paths_.back());
     return &clause;
+  }
+
+  // The declared type of the index key attribute that `path` addresses as a whole, or UNSPECIFIED when
+  // `path` is not one (table key attributes never get here).
+  v1::ScalarType IndexKeyType(const DocumentPath& path) const {
+    if (path.size() != 1) return v1::SCALAR_TYPE_UNSPECIFIED;
+    auto it = schema_.attribute_types.find(path.front().name);
+    return it == schema_.attribute_types.end() ? v1::SCALAR_TYPE_UNSPECIFIED : it->second;
   }
 
   // Encodes the value of the latest action; it sits at the nesting level of that action's path.
@@ -195,7 +247,7 @@ class UpdateBuilder {
     }
   }
 
-  const KeySchema& key_;
+  const TableSchema& schema_;
   ExpressionContext& context_;
   ValueEncoder& encoder_;
   std::vector<DocumentPath> paths_;
@@ -206,9 +258,9 @@ class UpdateBuilder {
 }  // namespace
 
 CompiledUpdate CompileUpdate(const google::protobuf::RepeatedPtrField<v1::UpdateAction>& actions,
-                             const KeySchema& key, const FieldRef& field, ExpressionContext& context,
+                             const TableSchema& schema, const FieldRef& field, ExpressionContext& context,
                              ValueEncoder& encoder) {
-  UpdateBuilder builder(key, context, encoder);
+  UpdateBuilder builder(schema, context, encoder);
   for (int i = 0; i < actions.size(); ++i) builder.Add(actions.Get(i), field.Index(i));
   CompiledUpdate update = builder.Finish();
   CheckExpressionLength(update.expression, field, encoder.violations());

@@ -1,6 +1,7 @@
 // Compiles typed UpdateActions into a DynamoDB update expression (SET / REMOVE / ADD / DELETE clauses) with
-// placeholders only, rejecting what DynamoDB would reject: overlapping paths, key attributes, ADD/DELETE on
-// nested paths or on values of the wrong kind.
+// placeholders only, rejecting what DynamoDB would reject: overlapping or conflicting paths, table key
+// attributes, index key attributes given invalid values, ADD/DELETE on nested paths or on values of the wrong
+// kind.
 #ifndef ALTGW_MODEL_UPDATE_COMPILER_H_
 #define ALTGW_MODEL_UPDATE_COMPILER_H_
 
@@ -21,8 +22,10 @@ struct CompiledUpdate {
   bool reads_item = false;
 };
 
+// `schema` supplies the table's key attributes (which no action may touch) and its index key attributes
+// (which may only be set as a whole to a valid key value, or removed).
 CompiledUpdate CompileUpdate(const google::protobuf::RepeatedPtrField<v1::UpdateAction>& actions,
-                             const KeySchema& key, const FieldRef& field, ExpressionContext& context,
+                             const TableSchema& schema, const FieldRef& field, ExpressionContext& context,
                              ValueEncoder& encoder);
 
 }  // namespace altgw::model

@@ -248,6 +248,8 @@ absl::Status DecodeValue(const json& in, v1::Value* out) {
     if (!body.is_boolean()) return bad();
     out->set_bool_value(body.get<bool>());
   } else if (tag == "NULL") {
+    // DynamoDB's only NULL value is {"NULL": true}; anything else is a malformed answer.
+    if (!body.is_boolean() || !body.get<bool>()) return bad();
     out->set_null_value(v1::NULL_VALUE);
   } else if (tag == "L") {
     if (!body.is_array()) return bad();
