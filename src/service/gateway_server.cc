@@ -14,26 +14,39 @@
 
 namespace altgw::service {
 
-// Everything the gRPC services depend on, in construction order (destroyed in reverse: services first,
-// the transport last).
+// Everything the gRPC services depend on, in construction order (destroyed in reverse: services first),
+// except that the scheduler and the transport are stopped first (see ~Core).
 class GatewayServer::Core {
  public:
   Core(std::unique_ptr<routing::Router> router, model::PageTokenCodec tokens, const GatewayConfig& config)
-      : transport_(config.transport),
+      : transport_(std::make_unique<alternator::CurlTransport>(config.transport)),
+        scheduler_(std::make_unique<Scheduler>()),
         router_(std::move(router)),
-        backend_(transport_, *router_, scheduler_, config.backend),
+        backend_(*transport_, *router_, *scheduler_, config.backend),
         schemas_(backend_, config.schema_ttl),
         tokens_(std::move(tokens)),
-        gateway_{backend_, schemas_, tokens_},
+        gateway_{backend_, schemas_, tokens_, *scheduler_},
         data_service_(gateway_),
         table_service_(gateway_) {}
+
+  // Backend requests may outlive every gRPC call (a schema lookup nobody waits for any more, an attempt
+  // a cancellation has not reached yet), and their completions call back into the backend client, the
+  // router and the schema cache. So, while all of those still exist: first the scheduler stops (pending
+  // retries are dropped, no new attempt starts, and tasks scheduled later are dropped at once), then the
+  // transport (destroying it completes every
+  // exchange still running, with kCancelled). Destroying the members in plain reverse order ran those
+  // completions after the router and the schema cache were gone.
+  ~Core() {
+    scheduler_->Shutdown();
+    transport_.reset();
+  }
 
   DataServiceImpl& data_service() { return data_service_; }
   TableServiceImpl& table_service() { return table_service_; }
 
  private:
-  alternator::CurlTransport transport_;
-  Scheduler scheduler_;
+  std::unique_ptr<alternator::CurlTransport> transport_;
+  std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<routing::Router> router_;
   alternator::BackendClient backend_;
   SchemaCache schemas_;

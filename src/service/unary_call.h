@@ -46,6 +46,7 @@ class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
       absl::MutexLock lock(&mu_);
       if (finished_) return false;
       finished_ = true;
+      backend_.reset();
       std::forward<Fill>(fill)();
     }
     reactor_->Finish(grpc::Status::OK);
