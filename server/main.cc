@@ -107,6 +107,18 @@ int main(int argc, char** argv) {
       ->envname("ALTGW_BACKEND_CLIENT_KEY");
   app.add_flag("--reflection,!--no-reflection", config.enable_reflection, "Serve gRPC server reflection")
       ->envname("ALTGW_REFLECTION");
+  std::string transactions = "auto";
+  app.add_option("--transactions", transactions,
+                 "How transactions run: auto (ask the database at startup), native (TransactWriteItems: DynamoDB, "
+                 "DynamoDB Local), single-item (ScyllaDB Alternator: one conditional write per transaction)")
+      ->envname("ALTGW_TRANSACTIONS")
+      ->check(CLI::IsMember({"auto", "native", "single-item"}));
+  std::vector<std::string> versioned_tables;
+  app.add_option("--versioned-table", versioned_tables,
+                 "TABLE=ATTRIBUTE: keep an item version in ATTRIBUTE for every write to TABLE (optimistic "
+                 "concurrency; repeat or comma-separate for several tables)")
+      ->envname("ALTGW_VERSIONED_TABLES")
+      ->delimiter(',');
 
   CLI11_PARSE(app, argc, argv);
 
@@ -116,6 +128,17 @@ int main(int argc, char** argv) {
   config.backend.default_deadline = ToDuration(default_deadline);
   config.backend.attempt_timeout = ToDuration(attempt_timeout);
   config.schema_ttl = ToDuration(schema_ttl);
+  config.transactions = transactions == "native"        ? altgw::service::GatewayConfig::Transactions::kNative
+                        : transactions == "single-item" ? altgw::service::GatewayConfig::Transactions::kSingleItem
+                                                        : altgw::service::GatewayConfig::Transactions::kAuto;
+  for (const std::string& entry : versioned_tables) {
+    const size_t equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == entry.size()) {
+      std::cerr << "alternator-gateway: --versioned-table: '" << entry << "' is not TABLE=ATTRIBUTE\n";
+      return 2;
+    }
+    config.version_attributes[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
 
   // Signals are taken synchronously by one thread, so shutdown runs in normal code, not a handler.
   sigset_t signals;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/value_codec.h"
+#include "model/versioning.h"
 
 namespace altgw::alternator {
 namespace {
@@ -66,16 +67,10 @@ std::string Utf8Prefix(absl::string_view text, size_t max_bytes) {
 }
 
 GatewayError ConditionFailed(const BackendErrorBody& error, const model::BackendCall& call) {
-  if (!call.return_item_on_condition_failure) return GatewayError::ConditionFailed(call.table, std::nullopt);
-  v1::ConditionFailure failure;
-  if (auto item = error.body.find("Item"); item != error.body.end() && item->is_object()) {
-    if (model::DecodeAttributes(*item, failure.mutable_item()).ok()) {
-      failure.set_item_exists(true);
-    } else {
-      failure.clear_item();  // never report a half-decoded item as the current one
-    }
-  }
-  return GatewayError::ConditionFailed(call.table, std::move(failure));
+  if (!call.condition_check) return GatewayError::ConditionFailed(call.table, std::nullopt);
+  auto item = error.body.find("Item");
+  return model::ConditionFailureError(*call.condition_check,
+                                      item != error.body.end() && item->is_object() ? &*item : nullptr);
 }
 
 // An error that says the backend failed while handling the request: whether it was applied is unknown.
@@ -116,6 +111,13 @@ MappedError MapBackendError(int http_status, const BackendErrorBody& error, cons
   const std::string& type = error.type;
   // Every type below is a deliberate choice; the tests walk this table case by case.
   if (type == "ConditionalCheckFailedException") return {ConditionFailed(error, call)};
+  if (type == "TransactionCanceledException") {
+    if (call.cancellation_error) return {call.cancellation_error(error.body)};
+    return {GatewayError::BackendError(type, error.message)};
+  }
+  if (type == "TransactionConflictException") return {GatewayError::TransactionConflict(error.message)};
+  if (type == "TransactionInProgressException") return {GatewayError::TransactionInProgress(error.message)};
+  if (type == "IdempotentParameterMismatchException") return {GatewayError::IdempotencyKeyReused(error.message)};
   if (type == "ResourceNotFoundException") return {GatewayError::TableNotFound(call.table)};
   if (type == "ResourceInUseException") {
     if (std::string_view(call.operation) == "CreateTable") return {GatewayError::TableAlreadyExists(call.table)};

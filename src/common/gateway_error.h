@@ -97,6 +97,8 @@ class GatewayError {
   const std::string& message() const { return message_; }
   const std::vector<FieldViolation>& field_violations() const { return violations_; }
   const std::vector<std::pair<std::string, std::string>>& metadata() const { return metadata_; }
+  // The gateway's own detail messages (ConditionFailure, TransactionFailure), packed.
+  const std::vector<google::protobuf::Any>& extra_details() const { return extra_details_; }
   std::optional<absl::Duration> retry_delay() const { return retry_delay_; }
 
   // The full error model: code, message and typed details.

@@ -1,14 +1,14 @@
 #include "model/item_requests.h"
 
-#include "absl/strings/escaping.h"
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/key_codec.h"
-#include "model/limits.h"
 #include "model/table_names.h"
-#include "model/update_compiler.h"
 #include "model/value_codec.h"
+#include "model/write_builder.h"
 
 namespace altgw::model {
 namespace {
@@ -30,157 +30,197 @@ const char* ReturnValuesText(v1::ReturnValues value) {
   }
 }
 
-// Everything a single-item request builds up before it becomes a BackendCall.
-class ItemRequestBuilder {
- public:
-  ItemRequestBuilder(const char* operation, const std::string& table, const TableSchema& schema)
-      : schema_(schema), encoder_(violations_) {
-    call_.operation = operation;
-    call_.table = table;
-    CheckTableName(table, FieldRef("table"), violations_);
-    body_["TableName"] = table;
+// Checks the caller's ReturnValues against those `operation` supports besides NONE.
+bool CheckReturnValues(v1::ReturnValues value, std::initializer_list<v1::ReturnValues> allowed, const char* operation,
+                       Violations& violations) {
+  if (value == v1::RETURN_VALUES_NONE) return true;
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return true;
+  violations.Add(FieldRef("return_values"), absl::StrCat(v1::ReturnValues_Name(value), " is not available for ", operation));
+  return false;
+}
+
+// The BackendCall of a finished single-item write.
+ErrorOr<BackendCall> WriteCall(const char* operation, const std::string& table, WriteBuilder& builder, json body,
+                               Violations& violations, WriteAnswer answer) {
+  if (!violations.empty()) return violations.ToError();
+  BackendCall call;
+  call.operation = operation;
+  call.table = table;
+  call.access = AccessKind::kWrite;
+  call.conditional = builder.conditional();
+  call.read_modify_write = builder.read_modify_write();
+  call.condition_check = builder.condition_check();
+  call.partition_key_type = builder.partition_key().type;
+  call.partition_key = builder.partition_key().bytes;
+  call.answer = std::move(answer);
+  call.body = body.dump();
+  return call;
+}
+
+WriteAnswer AnswerFor(const TableSchema& schema, const WriteBuilder& builder) {
+  WriteAnswer answer;
+  if (!builder.versioned()) return answer;
+  answer.version_attribute = schema.version_attribute;
+  if (std::optional<uint64_t> known = builder.known_new_version()) {
+    answer.version = WriteAnswer::Version::kKnown;
+    answer.known = *known;
   }
-
-  Violations& violations() { return violations_; }
-  ValueEncoder& encoder() { return encoder_; }
-  ExpressionContext& context() { return context_; }
-  json& body() { return body_; }
-  BackendCall& call() { return call_; }
-
-  void Key(const AttributeMap& key, const FieldRef& field) {
-    json encoded = EncodeKey(schema_.key, key, field, encoder_);
-    if (violations_.empty()) RememberPartitionKey(encoded);
-    body_["Key"] = std::move(encoded);
-  }
-
-  void Item(const AttributeMap& item, const FieldRef& field) {
-    CheckItemKeyAttributes(schema_, item, field, violations_);
-    size_t size = 0;
-    json encoded = encoder_.EncodeAttributes(item, field, &size);
-    if (size > kMaxItemBytes) {
-      violations_.Add(field, absl::StrCat("the item is ", size, " bytes as DynamoDB counts them; at most ",
-                                          kMaxItemBytes, " are allowed"));
-    }
-    if (violations_.empty()) RememberPartitionKey(encoded);
-    body_["Item"] = std::move(encoded);
-  }
-
-  void Condition(const v1::Condition* condition, const FieldRef& field) {
-    if (condition == nullptr) return;
-    body_["ConditionExpression"] = CompileCondition(*condition, field, context_, encoder_);
-    call_.conditional = true;
-    call_.read_modify_write = true;
-  }
-
-  // `allowed` lists the ReturnValues the operation supports besides NONE.
-  void ReturnValues(v1::ReturnValues value, std::initializer_list<v1::ReturnValues> allowed,
-                    const FieldRef& field) {
-    if (value == v1::RETURN_VALUES_NONE) return;
-    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-      violations_.Add(field, absl::StrCat(v1::ReturnValues_Name(value), " is not available for ",
-                                          call_.operation));
-      return;
-    }
-    body_["ReturnValues"] = ReturnValuesText(value);
-    // Alternator must read the old item for these (router.md: RMW writes); UPDATED_NEW alone does not.
-    if (value != v1::RETURN_VALUES_UPDATED_NEW) call_.read_modify_write = true;
-  }
-
-  void ReturnItemOnConditionFailure(bool wanted) {
-    if (!wanted) return;
-    body_["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
-    call_.return_item_on_condition_failure = true;
-  }
-
-  ErrorOr<BackendCall> Finish(AccessKind access) && {
-    if (!violations_.empty()) return violations_.ToError();
-    std::move(context_).WriteTo(body_);
-    call_.access = access;
-    call_.body = body_.dump();
-    return std::move(call_);
-  }
-
- private:
-  void RememberPartitionKey(const json& encoded) {
-    const KeyAttributeSchema& partition = schema_.key.partition;
-    auto it = encoded.find(partition.name);
-    if (it == encoded.end()) return;
-    call_.partition_key_type = partition.type;
-    switch (partition.type) {
-      case v1::SCALAR_TYPE_STRING:
-        call_.partition_key = (*it)["S"].get<std::string>();
-        break;
-      case v1::SCALAR_TYPE_NUMBER:
-        call_.partition_key = (*it)["N"].get<std::string>();
-        break;
-      case v1::SCALAR_TYPE_BINARY:
-        absl::Base64Unescape((*it)["B"].get<std::string>(), &call_.partition_key);
-        break;
-      default:
-        call_.partition_key_type = v1::SCALAR_TYPE_UNSPECIFIED;
-    }
-  }
-
-  const TableSchema& schema_;
-  Violations violations_;
-  ValueEncoder encoder_;
-  ExpressionContext context_;
-  json body_ = json::object();
-  BackendCall call_;
-};
+  return answer;
+}
 
 }  // namespace
 
 GatewayError MalformedAnswer(absl::string_view operation, const absl::Status& status) {
-  return GatewayError::BackendError("MalformedResponse",
-                                    absl::StrCat(operation, " answer: ", status.message()));
+  return GatewayError::BackendError("MalformedResponse", absl::StrCat(operation, " answer: ", status.message()));
 }
 
-ErrorOr<BackendCall> TranslatePut(const v1::PutRequest& request, const TableSchema& schema) {
-  ItemRequestBuilder builder("PutItem", request.table(), schema);
-  builder.Item(request.item(), FieldRef("item"));
-  builder.Condition(request.has_condition() ? &request.condition() : nullptr, FieldRef("condition"));
-  builder.ReturnValues(request.return_values(), {v1::RETURN_VALUES_ALL_OLD}, FieldRef("return_values"));
+bool PutNeedsVersionRead(const v1::PutRequest& request, const TableSchema& schema) {
+  return !schema.version_attribute.empty() && !request.has_expected_version();
+}
+
+ErrorOr<BackendCall> TranslatePut(const v1::PutRequest& request, const TableSchema& schema,
+                                  std::optional<VersionExpectation> observed) {
+  Violations violations;
+  const FieldRef root("");
+  CheckTableName(request.table(), FieldRef("table"), violations);
+  WriteBuilder builder(WriteKind::kPut, request.table(), schema, root, violations);
+  builder.Item(request.item());
+  builder.Condition(request.has_condition() ? &request.condition() : nullptr);
+  builder.Version(request.has_expected_version() ? std::optional<uint64_t>(request.expected_version()) : std::nullopt,
+                  observed);
   builder.ReturnItemOnConditionFailure(request.return_item_on_condition_failure());
-  return std::move(builder).Finish(AccessKind::kWrite);
+  CheckReturnValues(request.return_values(), {v1::RETURN_VALUES_ALL_OLD}, "Put", violations);
+  json body = builder.Finish();
+  if (request.return_values() == v1::RETURN_VALUES_ALL_OLD) body["ReturnValues"] = "ALL_OLD";
+  ErrorOr<BackendCall> call =
+      WriteCall("PutItem", request.table(), builder, std::move(body), violations, AnswerFor(schema, builder));
+  // Alternator must read the old item to return it (router.md: RMW writes).
+  if (call.ok() && request.return_values() == v1::RETURN_VALUES_ALL_OLD) call->read_modify_write = true;
+  return call;
 }
 
 ErrorOr<BackendCall> TranslateGet(const v1::GetRequest& request, const TableSchema& schema) {
-  ItemRequestBuilder builder("GetItem", request.table(), schema);
-  builder.Key(request.key(), FieldRef("key"));
+  Violations violations;
+  ValueEncoder encoder(violations);
+  ExpressionContext context;
+  CheckTableName(request.table(), FieldRef("table"), violations);
+  json body = json::object();
+  body["TableName"] = request.table();
+  json key = EncodeKey(schema.key, request.key(), FieldRef("key"), encoder);
+  const PartitionKeyBytes partition = PartitionKeyOf(schema.key, key);
+  body["Key"] = std::move(key);
   if (!request.projection().empty()) {
-    builder.body()["ProjectionExpression"] =
-        CompileProjection(request.projection(), FieldRef("projection"), builder.context(), builder.violations());
+    body["ProjectionExpression"] = CompileProjection(request.projection(), FieldRef("projection"), context, violations);
   }
-  if (request.consistent_read()) builder.body()["ConsistentRead"] = true;
-  return std::move(builder).Finish(AccessKind::kRead);
+  if (request.consistent_read()) body["ConsistentRead"] = true;
+  if (!violations.empty()) return violations.ToError();
+  std::move(context).WriteTo(body);
+  BackendCall call;
+  call.operation = "GetItem";
+  call.table = request.table();
+  call.access = AccessKind::kRead;
+  call.partition_key_type = partition.type;
+  call.partition_key = partition.bytes;
+  call.body = body.dump();
+  return call;
 }
 
 ErrorOr<BackendCall> TranslateDelete(const v1::DeleteRequest& request, const TableSchema& schema) {
-  ItemRequestBuilder builder("DeleteItem", request.table(), schema);
-  builder.Key(request.key(), FieldRef("key"));
-  builder.Condition(request.has_condition() ? &request.condition() : nullptr, FieldRef("condition"));
-  builder.ReturnValues(request.return_values(), {v1::RETURN_VALUES_ALL_OLD}, FieldRef("return_values"));
+  Violations violations;
+  const FieldRef root("");
+  CheckTableName(request.table(), FieldRef("table"), violations);
+  WriteBuilder builder(WriteKind::kDelete, request.table(), schema, root, violations);
+  builder.Key(request.key());
+  builder.Condition(request.has_condition() ? &request.condition() : nullptr);
+  builder.Version(request.has_expected_version() ? std::optional<uint64_t>(request.expected_version()) : std::nullopt,
+                  std::nullopt);
   builder.ReturnItemOnConditionFailure(request.return_item_on_condition_failure());
-  return std::move(builder).Finish(AccessKind::kWrite);
+  CheckReturnValues(request.return_values(), {v1::RETURN_VALUES_ALL_OLD}, "Delete", violations);
+  json body = builder.Finish();
+  if (request.return_values() == v1::RETURN_VALUES_ALL_OLD) body["ReturnValues"] = "ALL_OLD";
+  ErrorOr<BackendCall> call =
+      WriteCall("DeleteItem", request.table(), builder, std::move(body), violations, WriteAnswer());
+  if (call.ok() && request.return_values() == v1::RETURN_VALUES_ALL_OLD) call->read_modify_write = true;
+  return call;
 }
 
 ErrorOr<BackendCall> TranslateUpdate(const v1::UpdateRequest& request, const TableSchema& schema) {
-  ItemRequestBuilder builder("UpdateItem", request.table(), schema);
-  builder.Key(request.key(), FieldRef("key"));
-  if (!request.actions().empty()) {
-    CompiledUpdate update =
-        CompileUpdate(request.actions(), schema, FieldRef("actions"), builder.context(), builder.encoder());
-    builder.body()["UpdateExpression"] = std::move(update.expression);
-    builder.call().read_modify_write = true;  // router.md: any update action makes an Update qualify
-  }
-  builder.Condition(request.has_condition() ? &request.condition() : nullptr, FieldRef("condition"));
-  builder.ReturnValues(request.return_values(),
-                       {v1::RETURN_VALUES_ALL_OLD, v1::RETURN_VALUES_UPDATED_OLD, v1::RETURN_VALUES_ALL_NEW,
-                        v1::RETURN_VALUES_UPDATED_NEW},
-                       FieldRef("return_values"));
+  Violations violations;
+  const FieldRef root("");
+  CheckTableName(request.table(), FieldRef("table"), violations);
+  WriteBuilder builder(WriteKind::kUpdate, request.table(), schema, root, violations);
+  builder.Key(request.key());
+  builder.Actions(request.actions());
+  builder.Condition(request.has_condition() ? &request.condition() : nullptr);
+  builder.Version(request.has_expected_version() ? std::optional<uint64_t>(request.expected_version()) : std::nullopt,
+                  std::nullopt);
   builder.ReturnItemOnConditionFailure(request.return_item_on_condition_failure());
-  return std::move(builder).Finish(AccessKind::kWrite);
+  CheckReturnValues(request.return_values(),
+                    {v1::RETURN_VALUES_ALL_OLD, v1::RETURN_VALUES_UPDATED_OLD, v1::RETURN_VALUES_ALL_NEW,
+                     v1::RETURN_VALUES_UPDATED_NEW},
+                    "Update", violations);
+  json body = builder.Finish();
+  WriteAnswer answer = AnswerFor(schema, builder);
+  v1::ReturnValues sent = request.return_values();
+  if (builder.versioned() && answer.version == WriteAnswer::Version::kNone) {
+    // The version was incremented in place: learn the new one from the answer, asking for it if the caller
+    // asked for nothing (and then dropping what only the gateway wanted).
+    if (sent == v1::RETURN_VALUES_NONE) {
+      sent = v1::RETURN_VALUES_UPDATED_NEW;
+      answer.strip_attributes = true;
+    }
+    answer.version = sent == v1::RETURN_VALUES_ALL_NEW || sent == v1::RETURN_VALUES_UPDATED_NEW
+                         ? WriteAnswer::Version::kFromNew
+                         : WriteAnswer::Version::kFromOld;
+  }
+  if (const char* text = ReturnValuesText(sent)) body["ReturnValues"] = text;
+  ErrorOr<BackendCall> call =
+      WriteCall("UpdateItem", request.table(), builder, std::move(body), violations, std::move(answer));
+  // Returning old values makes Alternator read the item; UPDATED_NEW alone does not (router.md §4).
+  if (call.ok() && request.return_values() != v1::RETURN_VALUES_NONE &&
+      request.return_values() != v1::RETURN_VALUES_UPDATED_NEW) {
+    call->read_modify_write = true;
+  }
+  return call;
+}
+
+json EncodedKeyOfItem(const TableSchema& schema, const v1::PutRequest& request) {
+  AttributeMap key;
+  for (const KeyAttributeSchema* attribute : {&schema.key.partition, &schema.key.sort}) {
+    if (attribute->name.empty()) continue;
+    auto it = request.item().find(attribute->name);
+    if (it != request.item().end()) key[attribute->name] = it->second;
+  }
+  Violations ignored;
+  ValueEncoder encoder(ignored);
+  return EncodeKey(schema.key, key, FieldRef("item"), encoder);
+}
+
+BackendCall VersionReadCall(const TableSchema& schema, const json& encoded_key) {
+  ExpressionContext context;
+  std::string projection;
+  context.AppendName(&projection, schema.key.partition.name);
+  projection.append(", ");
+  context.AppendName(&projection, schema.version_attribute);
+  json body = json::object();
+  body["TableName"] = schema.table;
+  body["Key"] = encoded_key;
+  body["ProjectionExpression"] = std::move(projection);
+  body["ConsistentRead"] = true;
+  std::move(context).WriteTo(body);
+  BackendCall call;
+  call.operation = "GetItem";
+  call.table = schema.table;
+  call.access = AccessKind::kRead;
+  call.body = body.dump();
+  return call;
+}
+
+ErrorOr<VersionExpectation> ParseVersionRead(const json& body, const TableSchema& schema) {
+  auto item = body.find("Item");
+  if (item == body.end()) return VersionExpectation::Observed(false, std::nullopt);
+  if (!item->is_object()) return MalformedAnswer("GetItem", absl::InternalError("Item is not an object"));
+  return VersionExpectation::Observed(true, ItemVersion(schema.version_attribute, *item));
 }
 
 absl::Status ParseReturnedAttributes(const json& body, AttributeMap* out) {
@@ -189,15 +229,18 @@ absl::Status ParseReturnedAttributes(const json& body, AttributeMap* out) {
   return DecodeAttributes(*attributes, out);
 }
 
-ErrorOr<v1::PutResponse> ParsePutResponse(const json& body) {
+ErrorOr<v1::PutResponse> ParsePutResponse(const json& body, const WriteAnswer& answer) {
   v1::PutResponse response;
-  if (absl::Status s = ParseReturnedAttributes(body, response.mutable_attributes()); !s.ok()) {
-    return MalformedAnswer("PutItem", s);
+  if (!answer.strip_attributes) {
+    if (absl::Status s = ParseReturnedAttributes(body, response.mutable_attributes()); !s.ok()) {
+      return MalformedAnswer("PutItem", s);
+    }
   }
+  if (std::optional<uint64_t> version = answer.NewVersion(body)) response.set_version(*version);
   return response;
 }
 
-ErrorOr<v1::GetResponse> ParseGetResponse(const json& body) {
+ErrorOr<v1::GetResponse> ParseGetResponse(const json& body, const TableSchema& schema) {
   v1::GetResponse response;
   auto item = body.find("Item");
   if (item == body.end()) return response;
@@ -205,6 +248,7 @@ ErrorOr<v1::GetResponse> ParseGetResponse(const json& body) {
   if (absl::Status s = DecodeAttributes(*item, response.mutable_item()); !s.ok()) {
     return MalformedAnswer("GetItem", s);
   }
+  FillVersion(schema, response.item(), &response);
   return response;
 }
 
@@ -216,11 +260,14 @@ ErrorOr<v1::DeleteResponse> ParseDeleteResponse(const json& body) {
   return response;
 }
 
-ErrorOr<v1::UpdateResponse> ParseUpdateResponse(const json& body) {
+ErrorOr<v1::UpdateResponse> ParseUpdateResponse(const json& body, const WriteAnswer& answer) {
   v1::UpdateResponse response;
-  if (absl::Status s = ParseReturnedAttributes(body, response.mutable_attributes()); !s.ok()) {
-    return MalformedAnswer("UpdateItem", s);
+  if (!answer.strip_attributes) {
+    if (absl::Status s = ParseReturnedAttributes(body, response.mutable_attributes()); !s.ok()) {
+      return MalformedAnswer("UpdateItem", s);
+    }
   }
+  if (std::optional<uint64_t> version = answer.NewVersion(body)) response.set_version(*version);
   return response;
 }
 

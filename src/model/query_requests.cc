@@ -8,6 +8,7 @@
 #include "model/limits.h"
 #include "model/table_names.h"
 #include "model/value_codec.h"
+#include "model/versioning.h"
 
 namespace altgw::model {
 namespace {
@@ -213,16 +214,19 @@ ErrorOr<QueryCall> TranslateQuery(const v1::QueryRequest& request, const TableSc
 }
 
 ErrorOr<v1::QueryResponse> ParseQueryResponse(const json& body, const std::string& binding,
-                                              const PageTokenCodec& tokens, absl::Time now) {
+                                              const PageTokenCodec& tokens, absl::Time now,
+                                              const TableSchema& schema) {
   v1::QueryResponse response;
   auto items = body.find("Items");
   if (items != body.end()) {
     if (!items->is_array()) return MalformedAnswer("Query", absl::InternalError("Items is not a list"));
     response.mutable_items()->Reserve(static_cast<int>(items->size()));
     for (const json& item : *items) {
-      if (absl::Status s = DecodeAttributes(item, response.add_items()->mutable_attributes()); !s.ok()) {
+      v1::Item* added = response.add_items();
+      if (absl::Status s = DecodeAttributes(item, added->mutable_attributes()); !s.ok()) {
         return MalformedAnswer("Query", s);
       }
+      FillVersion(schema, added->attributes(), added);
     }
   }
   if (auto scanned = body.find("ScannedCount"); scanned != body.end() && scanned->is_number_unsigned()) {

@@ -24,8 +24,10 @@ struct QueryCall {
 ErrorOr<QueryCall> TranslateQuery(const v1::QueryRequest& request, const TableSchema& schema,
                                   const PageTokenCodec& tokens, absl::Time now);
 
+// Items of versioned tables get their `version` from `schema`.
 ErrorOr<v1::QueryResponse> ParseQueryResponse(const nlohmann::json& body, const std::string& binding,
-                                              const PageTokenCodec& tokens, absl::Time now);
+                                              const PageTokenCodec& tokens, absl::Time now,
+                                              const TableSchema& schema);
 
 // Decodes `token` (the request field `field`) into the ExclusiveStartKey it carries, or the
 // INVALID_PAGE_TOKEN / PAGE_TOKEN_EXPIRED error.

@@ -41,6 +41,9 @@ struct TableSchema {
   std::vector<IndexSchema> indexes;
   // Every attribute with a declared type (table and index keys).
   absl::flat_hash_map<std::string, v1::ScalarType> attribute_types;
+  // Versioned tables (gateway configuration, not the database's schema): the attribute holding the item's
+  // version. Empty: not versioned.
+  std::string version_attribute;
 
   const IndexSchema* FindIndex(absl::string_view name) const;
   bool IsTableKeyAttribute(absl::string_view name) const {

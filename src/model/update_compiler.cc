@@ -165,6 +165,9 @@ class UpdateBuilder {
     encoder_.violations().Add(field, "update action has no kind set");
   }
 
+  // A SET item rendered by the caller (the version bump), placed after the actions' SET items.
+  void AddRawSet(std::string item) { set_.push_back(std::move(item)); }
+
   CompiledUpdate Finish() {
     CompiledUpdate out;
     out.reads_item = reads_item_;
@@ -187,6 +190,11 @@ class UpdateBuilder {
     const std::string& top = path->front().name;
     if (schema_.IsTableKeyAttribute(top)) {
       violations().Add(field, absl::StrCat("'", top, "' is a key attribute; key attributes cannot be updated"));
+      return nullptr;
+    }
+    if (!schema_.version_attribute.empty() && top == schema_.version_attribute) {
+      violations().Add(field, absl::StrCat("'", top, "' is the table's version attribute: the gateway maintains it "
+                                                     "(use expected_version to check it)"));
       return nullptr;
     }
     if (path->size() > 1 && schema_.attribute_types.contains(top)) {
@@ -259,9 +267,10 @@ class UpdateBuilder {
 
 CompiledUpdate CompileUpdate(const google::protobuf::RepeatedPtrField<v1::UpdateAction>& actions,
                              const TableSchema& schema, const FieldRef& field, ExpressionContext& context,
-                             ValueEncoder& encoder) {
+                             ValueEncoder& encoder, std::string extra_set) {
   UpdateBuilder builder(schema, context, encoder);
   for (int i = 0; i < actions.size(); ++i) builder.Add(actions.Get(i), field.Index(i));
+  if (!extra_set.empty()) builder.AddRawSet(std::move(extra_set));
   CompiledUpdate update = builder.Finish();
   CheckExpressionLength(update.expression, field, encoder.violations());
   return update;

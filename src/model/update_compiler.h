@@ -22,11 +22,13 @@ struct CompiledUpdate {
   bool reads_item = false;
 };
 
-// `schema` supplies the table's key attributes (which no action may touch) and its index key attributes
-// (which may only be set as a whole to a valid key value, or removed).
+// `schema` supplies the table's key attributes (which no action may touch), its index key attributes
+// (which may only be set as a whole to a valid key value, or removed) and its version attribute (which the
+// gateway maintains). `extra_set`, when not empty, is one more SET item already rendered with `context`
+// placeholders (the version bump).
 CompiledUpdate CompileUpdate(const google::protobuf::RepeatedPtrField<v1::UpdateAction>& actions,
                              const TableSchema& schema, const FieldRef& field, ExpressionContext& context,
-                             ValueEncoder& encoder);
+                             ValueEncoder& encoder, std::string extra_set = {});
 
 }  // namespace altgw::model
 

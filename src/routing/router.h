@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "model/backend_call.h"
 
 namespace altgw::routing {
@@ -28,6 +29,8 @@ struct NodeTarget {
   std::string base_url;
   // The Host header value curl sends for base_url: host, plus ":port" unless it is the scheme's default.
   std::string host_header;
+  // The router's own record of the node, handed back in Report() (opaque to everyone else).
+  const void* router_handle = nullptr;
 };
 
 // What the router needs to know about a request; taken from the typed request, never from its JSON.
@@ -38,10 +41,13 @@ struct RouteRequest {
   bool conditional = false;
   model::v1::ScalarType partition_key_type = model::v1::SCALAR_TYPE_UNSPECIFIED;
   absl::string_view partition_key;
+  // Batch writes: every entry's partition key (empty otherwise).
+  absl::Span<const model::PartitionKeyBytes> batch_partition_keys;
 
   static RouteRequest For(const model::BackendCall& call) {
-    return RouteRequest{call.table, call.access, call.read_modify_write, call.conditional,
-                        call.partition_key_type, call.partition_key};
+    return RouteRequest{call.table,          call.access,        call.read_modify_write,
+                        call.conditional,    call.partition_key_type, call.partition_key,
+                        call.batch_partition_keys};
   }
 };
 

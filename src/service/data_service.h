@@ -23,6 +23,16 @@ class DataServiceImpl final : public v1::DataService::CallbackService {
                                    v1::UpdateResponse* response) override;
   grpc::ServerUnaryReactor* Query(grpc::CallbackServerContext* context, const v1::QueryRequest* request,
                                   v1::QueryResponse* response) override;
+  grpc::ServerWriteReactor<v1::ScanResponse>* Scan(grpc::CallbackServerContext* context,
+                                                   const v1::ScanRequest* request) override;
+  grpc::ServerUnaryReactor* BatchGet(grpc::CallbackServerContext* context, const v1::BatchGetRequest* request,
+                                     v1::BatchGetResponse* response) override;
+  grpc::ServerUnaryReactor* BatchWrite(grpc::CallbackServerContext* context, const v1::BatchWriteRequest* request,
+                                       v1::BatchWriteResponse* response) override;
+  grpc::ServerUnaryReactor* Transaction(grpc::CallbackServerContext* context, const v1::TransactionRequest* request,
+                                        v1::TransactionResponse* response) override;
+  grpc::ServerUnaryReactor* TransactGet(grpc::CallbackServerContext* context, const v1::TransactGetRequest* request,
+                                        v1::TransactGetResponse* response) override;
 
  private:
   Gateway& gateway_;

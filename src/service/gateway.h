@@ -4,12 +4,16 @@
 #define ALTGW_SERVICE_GATEWAY_H_
 
 #include <memory>
+#include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "alternator/backend_client.h"
 #include "common/error_or.h"
+#include "common/scheduler.h"
 #include "model/backend_call.h"
+#include "model/batch_requests.h"
 #include "model/page_token.h"
 #include "model/table_names.h"
 #include "service/schema_cache.h"
@@ -17,10 +21,18 @@
 
 namespace altgw::service {
 
+// How the backend runs transactions (detected at startup, or forced by configuration).
+enum class TransactionSupport {
+  kNative,      // TransactWriteItems / TransactGetItems (DynamoDB, DynamoDB Local)
+  kSingleItem,  // none (ScyllaDB Alternator): single-item transactions as one conditional write
+};
+
 struct Gateway {
   alternator::BackendClient& backend;
   SchemaCache& schemas;
   const model::PageTokenCodec& page_tokens;
+  Scheduler& scheduler;  // backoff waits
+  TransactionSupport transactions = TransactionSupport::kNative;
 };
 
 // Sends `backend_call`; on success `parse` turns the answer into the response written to `*out`.
@@ -50,8 +62,8 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
   call->Attach(std::move(handle));
 }
 
-// Checks the table name, gets the table's schema, then runs `next(schema)` (on whichever thread the schema
-// became available). Errors finish the call.
+// Checks the table name, gets the table's schema, then runs `next(schema)` with a SchemaPtr (on whichever
+// thread the schema became available). Errors finish the call.
 template <typename Next>
 void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const std::string& table, Next next) {
   if (call->deadline_passed()) {
@@ -68,8 +80,69 @@ void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const 
       call->Fail(schema.error());
       return;
     }
-    next(**schema);
+    next(*schema);
   });
+}
+
+// The schemas of a multi-table call's tables (batches, transactions), looked up before translation.
+using SchemaMap = absl::flat_hash_map<std::string, SchemaPtr>;
+
+inline model::SchemaLookup LookupIn(const SchemaMap& schemas) {
+  return [&schemas](const std::string& table) -> const model::TableSchema* {
+    auto it = schemas.find(table);
+    return it == schemas.end() ? nullptr : it->second.get();
+  };
+}
+
+// Looks up every table's schema (concurrently), then runs `next(schemas)`; errors finish the call. Invalid
+// table names are skipped here: translation reports them with their field.
+template <typename Next>
+void WithSchemas(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, std::vector<std::string> tables,
+                 Next next) {
+  if (call->deadline_passed()) {
+    call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
+    return;
+  }
+  std::sort(tables.begin(), tables.end());
+  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+  Violations ignored;
+  tables.erase(std::remove_if(tables.begin(), tables.end(),
+                              [&](const std::string& t) { return !model::CheckTableName(t, FieldRef("table"), ignored); }),
+               tables.end());
+  struct Pending {
+    explicit Pending(Next n) : next(std::move(n)) {}
+    absl::Mutex mu;
+    SchemaMap schemas;
+    size_t remaining = 0;
+    bool failed = false;
+    Next next;
+  };
+  auto pending = std::make_shared<Pending>(std::move(next));
+  pending->remaining = tables.size();
+  if (tables.empty()) {
+    pending->next(std::move(pending->schemas));
+    return;
+  }
+  for (const std::string& table : tables) {
+    gateway.schemas.Get(table, [call, pending, table](ErrorOr<SchemaPtr> schema) {
+      bool run = false;
+      {
+        absl::MutexLock lock(&pending->mu);
+        if (pending->failed) return;
+        if (!schema.ok()) {
+          pending->failed = true;
+        } else {
+          pending->schemas[table] = *schema;
+          run = --pending->remaining == 0;
+        }
+      }
+      if (!schema.ok()) {
+        call->Fail(schema.error());
+      } else if (run) {
+        pending->next(std::move(pending->schemas));
+      }
+    });
+  }
 }
 
 }  // namespace altgw::service

@@ -11,6 +11,7 @@
 #include "service/gateway.h"
 #include "service/schema_cache.h"
 #include "service/table_service.h"
+#include "service/transaction_calls.h"
 
 namespace altgw::service {
 
@@ -23,7 +24,7 @@ class GatewayServer::Core {
         scheduler_(std::make_unique<Scheduler>()),
         router_(std::move(router)),
         backend_(*transport_, *router_, *scheduler_, config.backend),
-        schemas_(backend_, config.schema_ttl),
+        schemas_(backend_, config.schema_ttl, config.version_attributes),
         tokens_(std::move(tokens)),
         gateway_{backend_, schemas_, tokens_, *scheduler_},
         data_service_(gateway_),
@@ -42,6 +43,8 @@ class GatewayServer::Core {
   }
 
   DataServiceImpl& data_service() { return data_service_; }
+  alternator::BackendClient& backend() { return backend_; }
+  Gateway& gateway() { return gateway_; }
   TableServiceImpl& table_service() { return table_service_; }
 
  private:
@@ -70,6 +73,31 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
 
   std::unique_ptr<GatewayServer> server(new GatewayServer());
   server->core_ = std::make_unique<Core>(*std::move(router), *std::move(tokens), config);
+
+  switch (config.transactions) {
+    case GatewayConfig::Transactions::kNative:
+      server->core_->gateway().transactions = TransactionSupport::kNative;
+      break;
+    case GatewayConfig::Transactions::kSingleItem:
+      server->core_->gateway().transactions = TransactionSupport::kSingleItem;
+      break;
+    case GatewayConfig::Transactions::kAuto: {
+      // The database may still be starting: ask until the startup timeout.
+      const absl::Time give_up = absl::Now() + config.startup_timeout;
+      absl::StatusOr<TransactionSupport> support;
+      for (;;) {
+        support = DetectTransactionSupport(server->core_->backend(), absl::Seconds(5));
+        if (support.ok() || absl::Now() + absl::Milliseconds(500) >= give_up) break;
+        absl::SleepFor(absl::Milliseconds(500));
+      }
+      if (!support.ok()) {
+        return absl::UnavailableError(absl::StrCat(support.status().message(),
+                                                   " (set --transactions=native or single-item to skip the check)"));
+      }
+      server->core_->gateway().transactions = *support;
+      break;
+    }
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   if (config.enable_reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,13 @@ struct GatewayConfig {
   // How long a table's schema is trusted before it is re-read.
   absl::Duration schema_ttl = absl::Seconds(60);
   bool enable_reflection = true;
+  // Versioned tables: table -> version attribute (see data_service.proto).
+  std::map<std::string, std::string> version_attributes;
+  // How transactions run: detected at startup (kAuto), or forced.
+  enum class Transactions { kAuto, kNative, kSingleItem };
+  Transactions transactions = Transactions::kAuto;
+  // How long startup may wait for the database (capability detection).
+  absl::Duration startup_timeout = absl::Seconds(30);
   alternator::BackendClientOptions backend;
   alternator::CurlTransportOptions transport;
 };

@@ -28,7 +28,14 @@ void SchemaCache::Get(const std::string& table, Callback done) {
   if (cached) std::move(done)(std::move(cached));
 }
 
+SchemaPtr SchemaCache::WithOptions(model::TableSchema schema) const {
+  auto it = version_attributes_.find(schema.table);
+  if (it != version_attributes_.end()) schema.version_attribute = it->second;
+  return std::make_shared<const model::TableSchema>(std::move(schema));
+}
+
 void SchemaCache::Put(SchemaPtr schema) {
+  schema = WithOptions(*schema);
   absl::MutexLock lock(&mu_);
   Entry& entry = entries_[schema->table];
   entry.schema = std::move(schema);
@@ -63,7 +70,7 @@ void SchemaCache::Fetch(const std::string& table) {
                        Complete(table, model::MalformedAnswer("DescribeTable", schema.status()));
                        return;
                      }
-                     Complete(table, SchemaPtr(std::make_shared<model::TableSchema>(*std::move(schema))));
+                     Complete(table, WithOptions(*std::move(schema)));
                    });
 }
 

@@ -4,6 +4,7 @@
 #ifndef ALTGW_SERVICE_SCHEMA_CACHE_H_
 #define ALTGW_SERVICE_SCHEMA_CACHE_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,10 @@ class SchemaCache {
  public:
   using Callback = absl::AnyInvocable<void(ErrorOr<SchemaPtr>) &&>;
 
-  SchemaCache(alternator::BackendClient& backend, absl::Duration time_to_live)
-      : backend_(backend), time_to_live_(time_to_live) {}
+  // `version_attributes`: the gateway's versioned tables (table -> version attribute), added to their schemas.
+  SchemaCache(alternator::BackendClient& backend, absl::Duration time_to_live,
+              std::map<std::string, std::string> version_attributes = {})
+      : backend_(backend), time_to_live_(time_to_live), version_attributes_(std::move(version_attributes)) {}
 
   // Calls `done` with the table's schema: at once (on this thread) when it is cached and fresh, otherwise
   // when DescribeTable answers (on a transport thread). A missing table is TABLE_NOT_FOUND.
@@ -48,8 +51,12 @@ class SchemaCache {
   void Fetch(const std::string& table);
   void Complete(const std::string& table, ErrorOr<SchemaPtr> result);
 
+  // Adds the gateway's own configuration of the table to a schema read from the database.
+  SchemaPtr WithOptions(model::TableSchema schema) const;
+
   alternator::BackendClient& backend_;
   const absl::Duration time_to_live_;
+  const std::map<std::string, std::string> version_attributes_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };

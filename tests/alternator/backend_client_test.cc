@@ -646,7 +646,7 @@ TEST_F(BackendClientTest, ConditionFailureCarriesTheCurrentItemWhenAskedFor) {
   BackendClient& client = Client({server.url()});
   model::BackendCall call = Write();
   call.conditional = true;
-  call.return_item_on_condition_failure = true;
+  call.condition_check = model::ConditionCheckInfo{call.table, "", std::nullopt, true, true};
   Outcome outcome;
   Run(client, call, outcome);
   ASSERT_TRUE(outcome.Await());
@@ -667,7 +667,7 @@ TEST_F(BackendClientTest, ConditionFailureCarriesTheCurrentItemWhenAskedFor) {
   outcome.ExpectDoneOnce();
 
   // Without the flag: the same error, no item.
-  call.return_item_on_condition_failure = false;
+  call.condition_check = model::ConditionCheckInfo{call.table, "", std::nullopt, false, true};
   Outcome plain;
   Run(client, call, plain);
   ASSERT_TRUE(plain.Await());

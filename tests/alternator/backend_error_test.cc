@@ -219,8 +219,16 @@ TEST(MapBackendErrorTest, EveryTypeMapsDeliberately) {
        Retry::kIfIdempotent},
       // Anything else is a protocol surprise: INTERNAL, never copied through.
       {"SomethingNew", 400, "GetItem", kRead, absl::StatusCode::kInternal, v1::BACKEND_ERROR, Retry::kNever},
-      {"TransactionConflictException", 400, "PutItem", kWrite, absl::StatusCode::kInternal, v1::BACKEND_ERROR,
-       Retry::kNever},
+      // Transactions (DynamoDB only; Alternator has none).
+      {"TransactionConflictException", 400, "TransactWriteItems", kWrite, absl::StatusCode::kAborted,
+       v1::TRANSACTION_CONFLICT, Retry::kNever},
+      {"TransactionInProgressException", 400, "TransactWriteItems", kWrite, absl::StatusCode::kAborted,
+       v1::TRANSACTION_IN_PROGRESS, Retry::kNever},
+      {"IdempotentParameterMismatchException", 400, "TransactWriteItems", kWrite, absl::StatusCode::kInvalidArgument,
+       v1::IDEMPOTENCY_KEY_REUSED, Retry::kNever},
+      // Without the transaction's own explanation, a cancellation is a protocol surprise.
+      {"TransactionCanceledException", 400, "TransactWriteItems", kWrite, absl::StatusCode::kInternal,
+       v1::BACKEND_ERROR, Retry::kNever},
       {"", 400, "GetItem", kRead, absl::StatusCode::kInternal, v1::BACKEND_ERROR, Retry::kNever},
       {"", 404, "GetItem", kRead, absl::StatusCode::kInternal, v1::BACKEND_ERROR, Retry::kNever},
   };
@@ -294,7 +302,7 @@ v1::ConditionFailure ConditionFailureOf(const GatewayError& error) {
 
 TEST(MapBackendErrorTest, ConditionFailureWithTheCurrentItem) {
   model::BackendCall put = Call("PutItem", model::AccessKind::kWrite);
-  put.return_item_on_condition_failure = true;
+  put.condition_check = model::ConditionCheckInfo{put.table, "", std::nullopt, true, true};
   const BackendErrorBody body = ParseBackendError(
       R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Message":"The conditional request failed","Item":{"pk":{"S":"a"},"n":{"N":"1e3"},"x":{"N":"0.50"}}})");
   const MappedError m = MapBackendError(400, body, put);
@@ -312,7 +320,7 @@ TEST(MapBackendErrorTest, ConditionFailureWithTheCurrentItem) {
 // With ReturnValuesOnConditionCheckFailure, DynamoDB Local answers without `Item` when the item is missing.
 TEST(MapBackendErrorTest, ConditionFailureOnAMissingItem) {
   model::BackendCall del = Call("DeleteItem", model::AccessKind::kWrite);
-  del.return_item_on_condition_failure = true;
+  del.condition_check = model::ConditionCheckInfo{del.table, "", std::nullopt, true, true};
   const MappedError m = MapBackendError(
       400,
       ParseBackendError(R"({"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Message":"The conditional request failed"})"),
@@ -326,7 +334,7 @@ TEST(MapBackendErrorTest, ConditionFailureOnAMissingItem) {
 // An Item that does not decode must not leak half-decoded attributes as if they were the item.
 TEST(MapBackendErrorTest, ConditionFailureWithAMalformedItem) {
   model::BackendCall put = Call("PutItem", model::AccessKind::kWrite);
-  put.return_item_on_condition_failure = true;
+  put.condition_check = model::ConditionCheckInfo{put.table, "", std::nullopt, true, true};
   const MappedError m = MapBackendError(
       400,
       ParseBackendError(R"({"__type":"x#ConditionalCheckFailedException","Item":{"a":{"S":"ok"},"b":{"Q":1},"c":{"S":"ok"}}})"),

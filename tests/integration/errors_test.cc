@@ -169,6 +169,8 @@ TEST_F(ErrorsTest, ClosedBackendPortIsUnavailable) {
   const int closed_port = FreeLoopbackPort();
   GatewayHarness unreachable([closed_port](service::GatewayConfig& config) {
     config.backend_endpoints = {"http://127.0.0.1:" + std::to_string(closed_port)};
+    // Nothing answers there, so the transaction capability cannot be detected: state it.
+    config.transactions = service::GatewayConfig::Transactions::kNative;
   });
   const std::string table = UniqueTableName("errors_closed");
   CreateTable(gateway(), table, "pk", v1::SCALAR_TYPE_STRING);  // exists, through the working gateway
@@ -198,6 +200,7 @@ TEST_F(ErrorsTest, BackendGoneAfterSchemaIsCachedIsUnavailable) {
   TcpForwarder forwarder(Db().port());
   GatewayHarness via_forwarder([&forwarder](service::GatewayConfig& config) {
     config.backend_endpoints = {forwarder.endpoint()};
+    config.transactions = service::GatewayConfig::Transactions::kNative;  // no probe through the forwarder
   });
   const std::string table = UniqueTableName("errors_gone");
   ASSERT_EQ(Db().Call("CreateTable", {{"TableName", table},
@@ -257,6 +260,7 @@ TEST_F(ErrorsTest, UnresponsiveBackendAnswersByTheDeadline) {
   TcpForwarder forwarder(Db().port());
   GatewayHarness via_forwarder([&forwarder](service::GatewayConfig& config) {
     config.backend_endpoints = {forwarder.endpoint()};
+    config.transactions = service::GatewayConfig::Transactions::kNative;  // no probe through the forwarder
     config.backend.deadline_margin = absl::Milliseconds(300);
   });
   const std::string table = UniqueTableName("errors_frozen");
@@ -287,6 +291,7 @@ TEST_F(ErrorsTest, ShutdownWithBackendRequestsInFlight) {
   forwarder.Freeze();
   auto frozen = std::make_unique<GatewayHarness>([&forwarder](service::GatewayConfig& config) {
     config.backend_endpoints = {forwarder.endpoint()};
+    config.transactions = service::GatewayConfig::Transactions::kNative;  // no probe through the forwarder
   });
   const std::string table = UniqueTableName("errors_shutdown");
 

@@ -94,7 +94,7 @@ TEST(TranslatePutTest, PlainPut) {
   EXPECT_EQ(c.access, AccessKind::kWrite);
   EXPECT_FALSE(c.read_modify_write);
   EXPECT_FALSE(c.conditional);
-  EXPECT_FALSE(c.return_item_on_condition_failure);
+  EXPECT_FALSE(c.condition_check.has_value());
   EXPECT_EQ(c.partition_key_type, v1::SCALAR_TYPE_STRING);
   EXPECT_EQ(c.partition_key, "customer#1");
   EXPECT_EQ(c.table, "orders");
@@ -115,7 +115,8 @@ TEST(TranslatePutTest, ConditionalPutWithEverything) {
       "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})json"));
   EXPECT_TRUE(c.read_modify_write);
   EXPECT_TRUE(c.conditional);
-  EXPECT_TRUE(c.return_item_on_condition_failure);
+  ASSERT_TRUE(c.condition_check.has_value());
+  EXPECT_TRUE(c.condition_check->return_item);
 }
 
 TEST(TranslatePutTest, ReturnValuesOtherThanAllOldAreRejected) {
@@ -358,7 +359,8 @@ TEST(TranslateDeleteTest, PlainAndConditionalDelete) {
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})"));
     EXPECT_TRUE(c.read_modify_write);
     EXPECT_TRUE(c.conditional);
-    EXPECT_TRUE(c.return_item_on_condition_failure);
+    ASSERT_TRUE(c.condition_check.has_value());
+  EXPECT_TRUE(c.condition_check->return_item);
   }
 }
 
@@ -446,7 +448,7 @@ TEST(TranslateUpdateTest, HostileNamesInActionsAndConditionStayOutOfTheExpressio
   const json body = Body(Ok(TranslateUpdate(r, Orders())));
   EXPECT_ONLY_PLACEHOLDERS(body["UpdateExpression"].get<std::string>());
   EXPECT_ONLY_PLACEHOLDERS(body["ConditionExpression"].get<std::string>());
-  EXPECT_EQ(body["ExpressionAttributeNames"], json({{"#n0", "a) OR (b"}, {"#n1", "#n0"}, {"#n2", "x = :v0"}}));
+  EXPECT_EQ(body["ExpressionAttributeNames"], json({{"#n0", "#n0"}, {"#n1", "x = :v0"}, {"#n2", "a) OR (b"}}));
 }
 
 // router.md §4 "RMW qualifies": Put/Delete with a condition or ReturnValues ALL_OLD; Update with any update
@@ -506,20 +508,20 @@ TEST(ReadModifyWriteTest, FollowsTheRouterRules) {
 
 TEST(ParseItemResponsesTest, GetFoundNotFoundAndEmptyProjection) {
   {
-    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({})"));
+    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({})"), Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->found());
     EXPECT_TRUE(r->item().empty());
   }
   {
-    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({"Item": {}})"));
+    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({"Item": {}})"), Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->found());
     EXPECT_TRUE(r->item().empty());
   }
   {
     const ErrorOr<v1::GetResponse> r =
-        ParseGetResponse(json::parse(R"({"Item": {"pk": {"S": "a"}, "n": {"N": "1e3"}, "d": {"N": "2.50"}}})"));
+        ParseGetResponse(json::parse(R"({"Item": {"pk": {"S": "a"}, "n": {"N": "1e3"}, "d": {"N": "2.50"}}})"), Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->found());
     EXPECT_EQ(r->item().at("pk").string_value(), "a");
@@ -530,22 +532,22 @@ TEST(ParseItemResponsesTest, GetFoundNotFoundAndEmptyProjection) {
 
 TEST(ParseItemResponsesTest, WriteAnswersCarryReturnedAttributes) {
   const json body = json::parse(R"({"Attributes": {"a": {"BOOL": true}}})");
-  EXPECT_TRUE(ParsePutResponse(body)->attributes().at("a").bool_value());
+  EXPECT_TRUE(ParsePutResponse(body, WriteAnswer())->attributes().at("a").bool_value());
   EXPECT_TRUE(ParseDeleteResponse(body)->attributes().at("a").bool_value());
-  EXPECT_TRUE(ParseUpdateResponse(body)->attributes().at("a").bool_value());
-  EXPECT_TRUE(ParsePutResponse(json::object())->attributes().empty());
-  EXPECT_TRUE(ParseUpdateResponse(json::parse(R"({"ConsumedCapacity": {}})"))->attributes().empty());
+  EXPECT_TRUE(ParseUpdateResponse(body, WriteAnswer())->attributes().at("a").bool_value());
+  EXPECT_TRUE(ParsePutResponse(json::object(), WriteAnswer())->attributes().empty());
+  EXPECT_TRUE(ParseUpdateResponse(json::parse(R"({"ConsumedCapacity": {}})"), WriteAnswer())->attributes().empty());
 }
 
 TEST(ParseItemResponsesTest, MalformedAnswersAreBackendErrors) {
   const json bad_item = json::parse(R"({"Item": {"a": {"Q": 1}}})");
   const json bad_attributes = json::parse(R"({"Attributes": []})");
   std::vector<GatewayError> errors;
-  errors.push_back(ParseGetResponse(bad_item).error());
-  errors.push_back(ParseGetResponse(json::parse(R"({"Item": "x"})")).error());
-  errors.push_back(ParsePutResponse(bad_attributes).error());
+  errors.push_back(ParseGetResponse(bad_item, Orders()).error());
+  errors.push_back(ParseGetResponse(json::parse(R"({"Item": "x"})"), Orders()).error());
+  errors.push_back(ParsePutResponse(bad_attributes, WriteAnswer()).error());
   errors.push_back(ParseDeleteResponse(bad_attributes).error());
-  errors.push_back(ParseUpdateResponse(json::parse(R"({"Attributes": {"a": {"N": "x"}}})")).error());
+  errors.push_back(ParseUpdateResponse(json::parse(R"({"Attributes": {"a": {"N": "x"}}})"), WriteAnswer()).error());
   for (const GatewayError& e : errors) {
     EXPECT_EQ(e.code(), absl::StatusCode::kInternal);
     EXPECT_EQ(e.reason(), v1::BACKEND_ERROR);

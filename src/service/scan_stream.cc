@@ -1,0 +1,198 @@
+#include "service/scan_stream.h"
+
+#include <optional>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "model/scan_requests.h"
+
+namespace altgw::service {
+namespace {
+
+namespace v1 = ::alternator::gateway::v1;
+using nlohmann::json;
+
+// The stream's state, shared with asynchronous completions (which may outlive the reactor: they check
+// `finished_` before touching it).
+class ScanState : public std::enable_shared_from_this<ScanState> {
+ public:
+  ScanState(Gateway& gateway, grpc::ServerWriteReactor<v1::ScanResponse>* reactor, grpc::CallbackServerContext* context,
+            const v1::ScanRequest* request)
+      : gateway_(gateway), reactor_(reactor), request_(request) {
+    const auto deadline = context->deadline();
+    deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
+                                                                         : absl::FromChrono(deadline);
+  }
+
+  void Begin() {
+    if (absl::Now() >= deadline_) {
+      Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
+      return;
+    }
+    Violations violations;
+    if (!model::CheckTableName(request_->table(), FieldRef("table"), violations)) {
+      Fail(violations.ToError());
+      return;
+    }
+    auto self = shared_from_this();
+    gateway_.schemas.Get(request_->table(), [self](ErrorOr<SchemaPtr> schema) {
+      if (!schema.ok()) {
+        self->Fail(schema.error());
+        return;
+      }
+      self->schema_ = *schema;
+      ErrorOr<model::ScanPlan> plan =
+          model::TranslateScan(*self->request_, *self->schema_, self->gateway_.page_tokens, absl::Now());
+      if (!plan.ok()) {
+        self->Fail(plan.error());
+        return;
+      }
+      self->plan_ = std::move(plan).value();
+      self->next_key_ = self->plan_->resume_key();
+      self->FetchPage();
+    });
+  }
+
+  void OnWriteDone(bool ok) {
+    bool finish_ok = false;
+    bool fetch = false;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (finished_) return;
+      if (cancelled_ || !ok) {
+        finished_ = true;
+      } else if (last_written_) {
+        finished_ = true;
+        finish_ok = true;
+      } else {
+        fetch = true;
+      }
+    }
+    if (fetch) {
+      FetchPage();
+    } else if (finish_ok) {
+      reactor_->Finish(grpc::Status::OK);
+    } else {
+      reactor_->Finish(ToGrpcStatus(GatewayError::Cancelled()));
+    }
+  }
+
+  void OnCancel() {
+    std::shared_ptr<alternator::BackendCallHandle> backend;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      backend = std::move(backend_);
+      // While a write is in flight, OnWriteDone finishes the stream.
+      if (finished_ || writing_) {
+        if (backend) backend->Cancel();
+        return;
+      }
+      finished_ = true;
+    }
+    if (backend) backend->Cancel();
+    reactor_->Finish(ToGrpcStatus(GatewayError::Cancelled()));
+  }
+
+ private:
+  void FetchPage() {
+    uint32_t limit = plan_->page_size();
+    if (plan_->limit() > 0) {
+      const uint64_t remaining = plan_->limit() - delivered_;
+      if (remaining < limit) limit = static_cast<uint32_t>(remaining);
+    }
+    auto self = shared_from_this();
+    auto handle = gateway_.backend.Execute(
+        plan_->PageCall(next_key_ ? &*next_key_ : nullptr, limit), deadline_,
+        [self](ErrorOr<json> answer, const alternator::CallStats&) { self->OnPage(std::move(answer)); });
+    absl::MutexLock lock(&mu_);
+    if (finished_) {
+      handle->Cancel();
+    } else {
+      backend_ = std::move(handle);
+    }
+  }
+
+  void OnPage(ErrorOr<json> answer) {
+    if (!answer.ok()) {
+      Fail(answer.error());
+      return;
+    }
+    // No write is in flight while a page is fetched, so only this thread touches message_ here.
+    message_.Clear();
+    ErrorOr<model::ScanPage> page = model::ParseScanPage(*answer, *schema_, &message_);
+    if (!page.ok()) {
+      Fail(page.error());
+      return;
+    }
+    delivered_ += static_cast<uint64_t>(message_.items_size());
+    message_.set_scanned_count(page->scanned_count);
+    next_key_ = std::move(page->last_key);
+    const bool limit_reached = plan_->limit() > 0 && delivered_ >= plan_->limit();
+    const bool last = !next_key_ || limit_reached;
+    if (next_key_) message_.set_resume_token(plan_->ResumeToken(gateway_.page_tokens, *next_key_, absl::Now()));
+    if (last) message_.mutable_end()->set_complete(!next_key_);
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      backend_.reset();
+      writing_ = true;
+      last_written_ = last;
+    }
+    reactor_->StartWrite(&message_);
+  }
+
+  void Fail(const GatewayError& error) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+      backend_.reset();
+    }
+    reactor_->Finish(ToGrpcStatus(error));
+  }
+
+  Gateway& gateway_;
+  grpc::ServerWriteReactor<v1::ScanResponse>* reactor_;
+  const v1::ScanRequest* request_;
+  absl::Time deadline_;
+  SchemaPtr schema_;
+  std::optional<model::ScanPlan> plan_;
+  std::optional<json> next_key_;
+  uint64_t delivered_ = 0;
+  v1::ScanResponse message_;  // the message being written: stays put until OnWriteDone
+
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool last_written_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<alternator::BackendCallHandle> backend_ ABSL_GUARDED_BY(mu_);
+};
+
+// gRPC's reactor for one Scan stream; it keeps the state alive until gRPC is done with the call.
+class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
+ public:
+  ScanReactor(Gateway& gateway, grpc::CallbackServerContext* context, const v1::ScanRequest* request)
+      : state_(std::make_shared<ScanState>(gateway, this, context, request)) {}
+
+  void Begin() { state_->Begin(); }
+  void OnWriteDone(bool ok) override { state_->OnWriteDone(ok); }
+  void OnCancel() override { state_->OnCancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<ScanState> state_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::ScanResponse>* StartScan(Gateway& gateway, grpc::CallbackServerContext* context,
+                                                       const v1::ScanRequest* request) {
+  auto* reactor = new ScanReactor(gateway, context, request);
+  reactor->Begin();
+  return reactor;
+}
+
+}  // namespace altgw::service
