@@ -9,6 +9,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "routing/routing_config.h"
 #include "service/gateway_server.h"
 
 namespace {
@@ -120,7 +121,58 @@ int main(int argc, char** argv) {
       ->envname("ALTGW_VERSIONED_TABLES")
       ->delimiter(',');
 
+  std::string discovery = "auto";
+  app.add_option("--discovery", discovery,
+                 "Node discovery from /localnodes: auto (when the endpoints answer it), on (required), off "
+                 "(route over the configured endpoints only)")
+      ->envname("ALTGW_DISCOVERY")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  std::vector<std::string> scopes = {"cluster"};
+  app.add_option("--routing-scope", scopes,
+                 "Routing scope and its fallbacks, in order, comma-separated: cluster, dc:<dc>, rack:<dc>/<rack> "
+                 "(e.g. rack:dc1/r1,dc:dc1,cluster)")
+      ->envname("ALTGW_ROUTING_SCOPE")
+      ->delimiter(',');
+  std::string affinity = "none";
+  app.add_option("--key-affinity", affinity,
+                 "Which writes go to the partition key's preferred coordinator: none, rmw (tables with "
+                 "only_rmw_uses_lwt), any_write (always_use_lwt)")
+      ->envname("ALTGW_KEY_AFFINITY")
+      ->check(CLI::IsMember({"none", "rmw", "any_write"}));
+  std::vector<std::string> table_affinity;
+  app.add_option("--table-key-affinity", table_affinity,
+                 "TABLE=MODE: a per-table key affinity mode (repeat or comma-separate)")
+      ->envname("ALTGW_TABLE_KEY_AFFINITY")
+      ->delimiter(',');
+  std::string probe_interval = "30s";
+  app.add_option("--probe-interval", probe_interval, "How often quarantined and down nodes are probed")
+      ->envname("ALTGW_PROBE_INTERVAL")
+      ->check(duration);
+
   CLI11_PARSE(app, argc, argv);
+
+  config.routing.discovery = *altgw::routing::ParseDiscoveryMode(discovery);
+  config.routing.scopes.clear();
+  for (const std::string& text : scopes) {
+    auto scope = altgw::routing::ParseRoutingScope(text);
+    if (!scope.ok()) {
+      std::cerr << "alternator-gateway: --routing-scope: " << scope.status().message() << "\n";
+      return 2;
+    }
+    config.routing.scopes.push_back(*scope);
+  }
+  config.routing.affinity = *altgw::routing::ParseAffinityMode(affinity);
+  for (const std::string& entry : table_affinity) {
+    const size_t equals = entry.find('=');
+    auto mode = equals == std::string::npos ? absl::InvalidArgumentError("missing '='")
+                                            : altgw::routing::ParseAffinityMode(entry.substr(equals + 1));
+    if (equals == 0 || !mode.ok()) {
+      std::cerr << "alternator-gateway: --table-key-affinity: '" << entry << "': use TABLE=none|rmw|any_write\n";
+      return 2;
+    }
+    config.routing.table_affinity[entry.substr(0, equals)] = *mode;
+  }
+  config.routing.probe_interval = ToDuration(probe_interval);
 
   if (!secret.empty()) config.backend.credentials.secret_access_key = secret;
   config.page_token_keys = page_token_keys;

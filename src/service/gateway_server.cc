@@ -6,9 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/scheduler.h"
 #include "model/page_token.h"
-#include "routing/static_router.h"
+#include "alternator/http_node_client.h"
+#include "routing/cluster_router.h"
 #include "service/data_service.h"
 #include "service/gateway.h"
+#include "service/routing_service.h"
 #include "service/schema_cache.h"
 #include "service/table_service.h"
 #include "service/transaction_calls.h"
@@ -19,16 +21,18 @@ namespace altgw::service {
 // except that the scheduler and the transport are stopped first (see ~Core).
 class GatewayServer::Core {
  public:
-  Core(std::unique_ptr<routing::Router> router, model::PageTokenCodec tokens, const GatewayConfig& config)
+  Core(model::PageTokenCodec tokens, const GatewayConfig& config)
       : transport_(std::make_unique<alternator::CurlTransport>(config.transport)),
         scheduler_(std::make_unique<Scheduler>()),
-        router_(std::move(router)),
-        backend_(*transport_, *router_, *scheduler_, config.backend),
+        node_client_(*transport_),
+        router_(config.routing, node_client_, *scheduler_),
+        backend_(*transport_, router_, *scheduler_, config.backend),
         schemas_(backend_, config.schema_ttl, config.version_attributes),
         tokens_(std::move(tokens)),
         gateway_{backend_, schemas_, tokens_, *scheduler_},
         data_service_(gateway_),
-        table_service_(gateway_) {}
+        table_service_(gateway_),
+        routing_service_(gateway_, router_) {}
 
   // Backend requests may outlive every gRPC call (a schema lookup nobody waits for any more, an attempt
   // a cancellation has not reached yet), and their completions call back into the backend client, the
@@ -46,22 +50,25 @@ class GatewayServer::Core {
   alternator::BackendClient& backend() { return backend_; }
   Gateway& gateway() { return gateway_; }
   TableServiceImpl& table_service() { return table_service_; }
+  RoutingServiceImpl& routing_service() { return routing_service_; }
+  routing::ClusterRouter& router() { return router_; }
 
  private:
   std::unique_ptr<alternator::CurlTransport> transport_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<routing::Router> router_;
+  alternator::HttpNodeClient node_client_;
+  routing::ClusterRouter router_;
   alternator::BackendClient backend_;
   SchemaCache schemas_;
   model::PageTokenCodec tokens_;
   Gateway gateway_;
   DataServiceImpl data_service_;
   TableServiceImpl table_service_;
+  RoutingServiceImpl routing_service_;
 };
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfig config) {
-  auto router = routing::StaticRouter::Create(config.backend_endpoints);
-  if (!router.ok()) return absl::InvalidArgumentError(absl::StrCat("--backend-endpoints: ", router.status().message()));
+  if (config.routing.seeds.empty()) config.routing.seeds = config.backend_endpoints;
   std::vector<std::string> keys = config.page_token_keys;
   if (keys.empty()) keys.push_back(model::PageTokenCodec::RandomKey());
   auto tokens = model::PageTokenCodec::Create(std::move(keys), config.page_token_lifetime);
@@ -72,7 +79,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
   }
 
   std::unique_ptr<GatewayServer> server(new GatewayServer());
-  server->core_ = std::make_unique<Core>(*std::move(router), *std::move(tokens), config);
+  server->core_ = std::make_unique<Core>(*std::move(tokens), config);
+  if (absl::Status routing = server->core_->router().Start(config.startup_timeout); !routing.ok()) {
+    return absl::Status(routing.code(), absl::StrCat("--backend-endpoints / routing: ", routing.message()));
+  }
 
   switch (config.transactions) {
     case GatewayConfig::Transactions::kNative:
@@ -105,6 +115,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
   builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(&server->core_->data_service());
   builder.RegisterService(&server->core_->table_service());
+  builder.RegisterService(&server->core_->routing_service());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config.listen_address));

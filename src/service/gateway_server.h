@@ -14,14 +14,18 @@
 #include "absl/time/time.h"
 #include "alternator/backend_client.h"
 #include "alternator/curl_transport.h"
+#include "routing/routing_config.h"
 
 namespace altgw::service {
 
 struct GatewayConfig {
   // host:port to serve gRPC on; port 0 picks a free port (see GatewayServer::port()).
   std::string listen_address = "127.0.0.1:50051";
-  // Backend endpoints (URLs). Requests rotate over them.
+  // Backend endpoints (URLs): discovery contacts for Alternator (/localnodes), or the nodes themselves for
+  // backends without discovery. Copied into routing.seeds.
   std::vector<std::string> backend_endpoints = {"http://127.0.0.1:8000"};
+  // Discovery, scopes, key affinity, node health (routing.seeds is filled from backend_endpoints).
+  routing::RouterConfig routing;
   // Page-token signing keys (the first signs, all verify). Empty: a random key per process, so tokens do
   // not survive a restart and are not accepted by other replicas.
   std::vector<std::string> page_token_keys;

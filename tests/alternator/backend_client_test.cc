@@ -24,7 +24,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
-#include "routing/static_router.h"
+#include "fixed_router.h"
 
 namespace altgw::alternator {
 namespace {
@@ -190,9 +190,7 @@ bool HasRetryInfo(const GatewayError& error) {
 class BackendClientTest : public ::testing::Test {
  protected:
   BackendClient& Client(const std::vector<std::string>& endpoints, BackendClientOptions options = TestOptions()) {
-    auto router = routing::StaticRouter::Create(endpoints);
-    EXPECT_TRUE(router.ok()) << router.status();
-    router_ = *std::move(router);
+    router_ = std::make_unique<testing::FixedRouter>(endpoints);
     client_ = std::make_unique<BackendClient>(transport_, *router_, scheduler_, std::move(options));
     return *client_;
   }
@@ -204,7 +202,7 @@ class BackendClientTest : public ::testing::Test {
 
   Scheduler scheduler_;
   CurlTransport transport_;
-  std::unique_ptr<routing::StaticRouter> router_;
+  std::unique_ptr<testing::FixedRouter> router_;
   std::unique_ptr<BackendClient> client_;
 };
 
@@ -851,16 +849,14 @@ class BackendClientScriptedTest : public ::testing::Test {
   BackendClient& Client(int nodes, BackendClientOptions options = TestOptions()) {
     std::vector<std::string> endpoints;
     for (int i = 0; i < nodes; ++i) endpoints.push_back(absl::StrCat("http://127.0.0.", i + 1, ":8000"));
-    auto router = routing::StaticRouter::Create(endpoints);
-    EXPECT_TRUE(router.ok());
-    router_ = *std::move(router);
+    router_ = std::make_unique<testing::FixedRouter>(endpoints);
     client_ = std::make_unique<BackendClient>(transport_, *router_, scheduler_, std::move(options));
     return *client_;
   }
 
   Scheduler scheduler_;
   ScriptedTransport transport_;
-  std::unique_ptr<routing::StaticRouter> router_;
+  std::unique_ptr<testing::FixedRouter> router_;
   std::unique_ptr<BackendClient> client_;
 };
 
