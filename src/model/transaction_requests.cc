@@ -105,8 +105,10 @@ int Priority(v1::ErrorReason reason) {
       return 4;
     case v1::ITEM_COLLECTION_TOO_LARGE:
       return 5;
-    default:
+    case v1::BACKEND_ERROR:  // a cancellation code the gateway does not know
       return 6;
+    default:
+      return 7;
   }
 }
 

@@ -89,6 +89,10 @@ class BatchGetRun : public std::enable_shared_from_this<BatchGetRun> {
       Fail(parsed.error());
       return;
     }
+    // Throttled keys: retry after a backoff if that still fits in the deadline.
+    const bool retry_unprocessed = !parsed->unprocessed.empty();
+    const absl::Duration delay = retry_unprocessed ? Backoff(retry) : absl::ZeroDuration();
+    const bool too_late = retry_unprocessed && absl::Now() + delay >= call_->deadline();
     {
       absl::MutexLock lock(&mu_);
       for (auto& [table, item] : parsed->items) {
@@ -96,18 +100,16 @@ class BatchGetRun : public std::enable_shared_from_this<BatchGetRun> {
         if (it != table_index_.end()) items_[it->second].push_back(std::move(item));
       }
       --running_;
+      // The pending retry must be counted in the same critical section that stops counting this chunk as
+      // running: otherwise another chunk's Pump() in between sees nothing running or waiting and responds
+      // without the retried keys (and the retry then writes items_ while the response is being built).
+      if (retry_unprocessed && !too_late) ++waiting_;
     }
-    if (!parsed->unprocessed.empty()) {
-      // Throttled keys: retry after a backoff if that still fits in the deadline.
-      const absl::Duration delay = Backoff(retry);
-      if (absl::Now() + delay >= call_->deadline()) {
-        Fail(GatewayError::BackendThrottled("UnprocessedKeys", delay));
-        return;
-      }
-      {
-        absl::MutexLock lock(&mu_);
-        ++waiting_;
-      }
+    if (too_late) {
+      Fail(GatewayError::BackendThrottled("UnprocessedKeys", delay));
+      return;
+    }
+    if (retry_unprocessed) {
       auto self = shared_from_this();
       gateway_.scheduler.RunAfter(delay, [self, retry, keys = std::move(parsed->unprocessed)]() mutable {
         {
@@ -229,6 +231,7 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
     absl::flat_hash_set<std::string> pending;
     if (ids.ok()) pending.insert(ids->begin(), ids->end());
     Work retry_work{std::move(unprocessed), {}, {}, work.retry + 1};
+    const absl::Duration delay = Backoff(work.retry);
     {
       absl::MutexLock lock(&mu_);
       for (size_t k = 0; k < work.entries.size(); ++k) {
@@ -243,29 +246,30 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
         }
       }
       --running_;
-    }
-    if (!retry_work.entries.empty()) {
-      const absl::Duration delay = Backoff(work.retry);
-      if (absl::Now() + delay >= call_->deadline()) {
-        // Unprocessed items were not applied: the caller may retry exactly these.
-        const google::rpc::Status throttled = GatewayError::BackendThrottled("UnprocessedItems", delay).ToRpcStatus();
-        absl::MutexLock lock(&mu_);
-        for (size_t entry : retry_work.entries) statuses_[entry] = throttled;
-      } else {
-        {
-          absl::MutexLock lock(&mu_);
+      if (!retry_work.entries.empty()) {
+        if (absl::Now() + delay >= call_->deadline()) {
+          // Unprocessed items were not applied: the caller may retry exactly these.
+          const google::rpc::Status throttled =
+              GatewayError::BackendThrottled("UnprocessedItems", delay).ToRpcStatus();
+          for (size_t entry : retry_work.entries) statuses_[entry] = throttled;
+          retry_work.entries.clear();
+        } else {
+          // Counted as waiting in the same critical section that stops counting the chunk as running, so
+          // that no Pump() in between responds before the retry (see BatchGetRun::OnAnswer).
           ++waiting_;
         }
-        auto self = shared_from_this();
-        gateway_.scheduler.RunAfter(delay, [self, retry_work = std::move(retry_work)]() mutable {
-          {
-            absl::MutexLock lock(&self->mu_);
-            --self->waiting_;
-            self->queue_.push_back(std::move(retry_work));
-          }
-          self->Pump();
-        });
       }
+    }
+    if (!retry_work.entries.empty()) {
+      auto self = shared_from_this();
+      gateway_.scheduler.RunAfter(delay, [self, retry_work = std::move(retry_work)]() mutable {
+        {
+          absl::MutexLock lock(&self->mu_);
+          --self->waiting_;
+          self->queue_.push_back(std::move(retry_work));
+        }
+        self->Pump();
+      });
     }
     Pump();
   }
@@ -296,32 +300,42 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
 grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerContext* context,
                                       const v1::BatchGetRequest* request, v1::BatchGetResponse* response) {
   auto call = UnaryCall::Create(context);
+  // gRPC frees *request once the call is done, and a cancellation can finish the call before the schemas
+  // arrive: translate a copy.
+  auto owned = std::make_shared<const v1::BatchGetRequest>(*request);
   std::vector<std::string> tables;
-  for (const v1::TableKeys& entry : request->tables()) tables.push_back(entry.table());
-  WithSchemas(gateway, call, std::move(tables), [&gateway, call, request, response](SchemaMap schemas) {
-    ErrorOr<model::BatchGetPlan> plan = model::TranslateBatchGet(*request, LookupIn(schemas));
-    if (!plan.ok()) {
-      call->Fail(plan.error());
-      return;
-    }
-    std::make_shared<BatchGetRun>(gateway, call, response, std::move(schemas), std::move(plan).value())->Begin();
-  });
+  for (const v1::TableKeys& entry : owned->tables()) tables.push_back(entry.table());
+  WithSchemas(gateway, call, std::move(tables),
+              [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
+                ErrorOr<model::BatchGetPlan> plan = model::TranslateBatchGet(*request, LookupIn(schemas));
+                if (!plan.ok()) {
+                  call->Fail(plan.error());
+                  return;
+                }
+                std::make_shared<BatchGetRun>(gateway, call, response, std::move(schemas), std::move(plan).value())
+                    ->Begin();
+              });
   return call->reactor();
 }
 
 grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerContext* context,
                                         const v1::BatchWriteRequest* request, v1::BatchWriteResponse* response) {
   auto call = UnaryCall::Create(context);
+  // A copy, as in RunBatchGet: the request must outlive a cancellation during the schema lookups.
+  auto owned = std::make_shared<const v1::BatchWriteRequest>(*request);
   std::vector<std::string> tables;
-  for (const v1::WriteEntry& entry : request->entries()) tables.push_back(entry.table());
-  WithSchemas(gateway, call, std::move(tables), [&gateway, call, request, response](SchemaMap schemas) {
-    ErrorOr<model::BatchWritePlan> plan = model::TranslateBatchWrite(*request, LookupIn(schemas));
-    if (!plan.ok()) {
-      call->Fail(plan.error());
-      return;
-    }
-    std::make_shared<BatchWriteRun>(gateway, call, response, std::move(schemas), std::move(plan).value())->Begin();
-  });
+  for (const v1::WriteEntry& entry : owned->entries()) tables.push_back(entry.table());
+  WithSchemas(gateway, call, std::move(tables),
+              [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
+                ErrorOr<model::BatchWritePlan> plan = model::TranslateBatchWrite(*request, LookupIn(schemas));
+                if (!plan.ok()) {
+                  call->Fail(plan.error());
+                  return;
+                }
+                std::make_shared<BatchWriteRun>(gateway, call, response, std::move(schemas),
+                                                std::move(plan).value())
+                    ->Begin();
+              });
   return call->reactor();
 }
 

@@ -13,12 +13,13 @@ namespace v1 = ::alternator::gateway::v1;
 using nlohmann::json;
 
 // The stream's state, shared with asynchronous completions (which may outlive the reactor: they check
-// `finished_` before touching it).
+// `finished_` before touching it). It holds a copy of the request: gRPC frees its own once the stream is
+// done, which a cancellation can make happen while the schema lookup is still running.
 class ScanState : public std::enable_shared_from_this<ScanState> {
  public:
   ScanState(Gateway& gateway, grpc::ServerWriteReactor<v1::ScanResponse>* reactor, grpc::CallbackServerContext* context,
             const v1::ScanRequest* request)
-      : gateway_(gateway), reactor_(reactor), request_(request) {
+      : gateway_(gateway), reactor_(reactor), request_(*request) {
     const auto deadline = context->deadline();
     deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                          : absl::FromChrono(deadline);
@@ -30,19 +31,20 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
       return;
     }
     Violations violations;
-    if (!model::CheckTableName(request_->table(), FieldRef("table"), violations)) {
+    if (!model::CheckTableName(request_.table(), FieldRef("table"), violations)) {
       Fail(violations.ToError());
       return;
     }
     auto self = shared_from_this();
-    gateway_.schemas.Get(request_->table(), [self](ErrorOr<SchemaPtr> schema) {
+    gateway_.schemas.Get(request_.table(), [self](ErrorOr<SchemaPtr> schema) {
+      if (self->finished()) return;  // cancelled while the schema was looked up: request no page
       if (!schema.ok()) {
         self->Fail(schema.error());
         return;
       }
       self->schema_ = *schema;
       ErrorOr<model::ScanPlan> plan =
-          model::TranslateScan(*self->request_, *self->schema_, self->gateway_.page_tokens, absl::Now());
+          model::TranslateScan(self->request_, *self->schema_, self->gateway_.page_tokens, absl::Now());
       if (!plan.ok()) {
         self->Fail(plan.error());
         return;
@@ -96,7 +98,14 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
   }
 
  private:
+  bool finished() {
+    absl::MutexLock lock(&mu_);
+    return finished_;
+  }
+
   void FetchPage() {
+    // A cancellation may have come since the last write completed: then no further page is requested.
+    if (finished()) return;
     uint32_t limit = plan_->page_size();
     if (plan_->limit() > 0) {
       const uint64_t remaining = plan_->limit() - delivered_;
@@ -155,7 +164,7 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
 
   Gateway& gateway_;
   grpc::ServerWriteReactor<v1::ScanResponse>* reactor_;
-  const v1::ScanRequest* request_;
+  const v1::ScanRequest request_;
   absl::Time deadline_;
   SchemaPtr schema_;
   std::optional<model::ScanPlan> plan_;

@@ -34,9 +34,10 @@ std::optional<v1::ConditionFailure> ConditionDetail(const GatewayError& error) {
 
 class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
  public:
-  TransactionRun(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1::TransactionRequest* request,
-                 v1::TransactionResponse* response, SchemaMap schemas)
-      : gateway_(gateway), call_(std::move(call)), request_(request), response_(response),
+  TransactionRun(Gateway& gateway, std::shared_ptr<UnaryCall> call,
+                 std::shared_ptr<const v1::TransactionRequest> request, v1::TransactionResponse* response,
+                 SchemaMap schemas)
+      : gateway_(gateway), call_(std::move(call)), request_(std::move(request)), response_(response),
         schemas_(std::move(schemas)) {}
 
   void Begin() { Plan({}); }
@@ -116,7 +117,7 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
 
   void ExecuteNative(std::shared_ptr<const model::TransactionPlan> plan) {
     model::BackendCall transaction = model::NativeTransactionCall(*plan, request_->request_id());
-    const v1::TransactionRequest* request = request_;
+    std::shared_ptr<const v1::TransactionRequest> request = request_;
     transaction.cancellation_error = [request, plan](const json& body) {
       return model::TransactionCancelledError(*request, *plan, body);
     };
@@ -208,7 +209,9 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
 
   Gateway& gateway_;
   std::shared_ptr<UnaryCall> call_;
-  const v1::TransactionRequest* request_;
+  // A copy owned by the run: gRPC frees the call's request once the call is done, which a cancellation
+  // makes happen while version reads or the transaction are still running.
+  std::shared_ptr<const v1::TransactionRequest> request_;
   v1::TransactionResponse* response_;
   SchemaMap schemas_;
   int attempts_ = 1;
@@ -234,10 +237,11 @@ std::string OperationTable(const v1::TransactionOperation& operation) {
 grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerContext* context,
                                          const v1::TransactionRequest* request, v1::TransactionResponse* response) {
   auto call = UnaryCall::Create(context);
+  auto owned = std::make_shared<const v1::TransactionRequest>(*request);
   std::vector<std::string> tables;
-  for (const v1::TransactionOperation& operation : request->operations()) tables.push_back(OperationTable(operation));
-  WithSchemas(gateway, call, std::move(tables), [&gateway, call, request, response](SchemaMap schemas) {
-    std::make_shared<TransactionRun>(gateway, call, request, response, std::move(schemas))->Begin();
+  for (const v1::TransactionOperation& operation : owned->operations()) tables.push_back(OperationTable(operation));
+  WithSchemas(gateway, call, std::move(tables), [&gateway, call, owned, response](SchemaMap schemas) {
+    std::make_shared<TransactionRun>(gateway, call, owned, response, std::move(schemas))->Begin();
   });
   return call->reactor();
 }
@@ -245,9 +249,12 @@ grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerC
 grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerContext* context,
                                          const v1::TransactGetRequest* request, v1::TransactGetResponse* response) {
   auto call = UnaryCall::Create(context);
+  // A copy: gRPC frees *request once the call is done (a cancellation can end it before the schemas
+  // arrive, or while the answer is being parsed).
+  auto owned = std::make_shared<const v1::TransactGetRequest>(*request);
   std::vector<std::string> tables;
-  for (const v1::TransactGetItem& item : request->items()) tables.push_back(item.table());
-  WithSchemas(gateway, call, std::move(tables), [&gateway, call, request, response](SchemaMap schemas) {
+  for (const v1::TransactGetItem& item : owned->items()) tables.push_back(item.table());
+  WithSchemas(gateway, call, std::move(tables), [&gateway, call, request = owned, response](SchemaMap schemas) {
     auto shared = std::make_shared<SchemaMap>(std::move(schemas));
     if (gateway.transactions == TransactionSupport::kSingleItem) {
       if (request->items_size() != 1) {
