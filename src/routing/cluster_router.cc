@@ -224,16 +224,21 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
       topology->affinity_nodes = seeds_;
       Publish(std::move(topology));
     } else {
-      absl::Notification done;
-      absl::Status result;
-      RunRefresh([&](absl::Status status) {
-        result = std::move(status);
-        done.Notify();
+      // Shared with the refresh: when the deadline passes first, the refresh still finishes later and
+      // must not write into this (by then gone) stack frame.
+      struct FirstRound {
+        absl::Notification done;
+        absl::Status result;
+      };
+      auto first_round = std::make_shared<FirstRound>();
+      RunRefresh([first_round](absl::Status status) {
+        first_round->result = std::move(status);
+        first_round->done.Notify();
       });
-      if (!done.WaitForNotificationWithDeadline(deadline)) {
+      if (!first_round->done.WaitForNotificationWithDeadline(deadline)) {
         return absl::DeadlineExceededError("discovery: the first /localnodes round did not finish in time");
       }
-      if (!result.ok()) return result;
+      if (!first_round->result.ok()) return first_round->result;
     }
     ScheduleRefresh(config_.idle_refresh);
     ScheduleProbeTick();
