@@ -278,6 +278,33 @@ TEST_F(CurlTransportTest, SequentialRequestsReuseOneConnection) {
   for (const RecordedRequest& request : server_.requests()) EXPECT_EQ(request.connection, 1);
 }
 
+TEST_F(CurlTransportTest, IdleConnectionsAreClosedWithinSeventyFiveSeconds) {
+  // Alternator never closes idle connections: the gateway must, and by default well before the usual
+  // 75-second idle limits of load balancers and NAT tables on the path.
+  EXPECT_GT(CurlTransportOptions().max_idle_connection_age, absl::ZeroDuration());
+  EXPECT_LE(CurlTransportOptions().max_idle_connection_age, absl::Seconds(75));
+
+  CurlTransportOptions options;
+  options.max_idle_connection_age = absl::Seconds(1);
+  CurlTransport transport(options);
+  for (int i = 0; i < 3; ++i) {  // back to back: one connection
+    Slot slot;
+    StartOn(transport, Post(Url(), "{}"), slot);
+    ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
+  }
+  EXPECT_EQ(server_.connections_accepted(), 1);
+  absl::SleepFor(absl::Milliseconds(2200));
+  // Idle longer than the limit: not reused; the client closes it and dials a new one.
+  Slot slot;
+  StartOn(transport, Post(Url(), "{}"), slot);
+  ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
+  EXPECT_EQ(server_.connections_accepted(), 2);
+  EXPECT_EQ(server_.requests().back().connection, 2);
+  const absl::Time give_up = absl::Now() + absl::Seconds(2);
+  while (server_.connections_closed_by_client() < 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(server_.connections_closed_by_client(), 1);
+}
+
 TEST_F(CurlTransportTest, ManyConcurrentRequestsFromSeveralThreadsEachCompleteOnce) {
   auto transport = std::make_unique<CurlTransport>(TwoLoops());
   server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(request.body); });

@@ -200,6 +200,11 @@ int FakeHttpServer::connections_accepted() const {
   return accepted_;
 }
 
+int FakeHttpServer::connections_closed_by_client() const {
+  absl::MutexLock lock(&mu_);
+  return closed_by_client_;
+}
+
 int FakeHttpServer::connections_dropped_by_client() const {
   absl::MutexLock lock(&mu_);
   return dropped_;
@@ -314,9 +319,10 @@ void FakeHttpServer::OnReadable(Connection& connection) {
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (got < 0 && errno == EINTR) continue;
     // End of stream or reset: the client went away.
-    if (connection.awaiting || !connection.out.empty()) {
+    {
       absl::MutexLock lock(&mu_);
-      ++dropped_;
+      ++closed_by_client_;
+      if (connection.awaiting || !connection.out.empty()) ++dropped_;
     }
     connection.Close();
     return;

@@ -103,6 +103,8 @@ class FakeHttpServer {
   int connections_accepted() const;
   // Connections the client closed (or reset) while an answer to its request was still pending.
   int connections_dropped_by_client() const;
+  // Connections the client closed (or reset), idle or not.
+  int connections_closed_by_client() const;
 
   bool WaitForRequests(size_t count, absl::Duration timeout) const;
   bool WaitForClientDrops(int count, absl::Duration timeout) const;
@@ -137,6 +139,7 @@ class FakeHttpServer {
   std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
   int accepted_ ABSL_GUARDED_BY(mu_) = 0;
   int dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  int closed_by_client_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // A loopback port that refuses connections: a socket bound to it but not listening (the kernel answers a
