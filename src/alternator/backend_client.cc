@@ -73,6 +73,18 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
  private:
   bool is_read() const { return call_.access == model::AccessKind::kRead; }
 
+  // A write that leaves the same item however many times it is applied: PutItem or DeleteItem without a
+  // condition and without returning old values (a whole-item replace or a delete). When the connection
+  // to the node is lost after sending one (the node died or restarted), sending it again on the next node
+  // cannot apply anything the first copy would not have, so it is safe, as for a read. Timeouts and 500
+  // answers stay WRITE_OUTCOME_UNKNOWN for every write: the node may still be applying the first copy
+  // later, after a newer write.
+  bool is_repeatable_write() const {
+    if (call_.access != model::AccessKind::kWrite || call_.conditional || call_.read_modify_write) return false;
+    const absl::string_view operation = call_.operation;
+    return operation == "PutItem" || operation == "DeleteItem";
+  }
+
   bool is_cancelled() {
     absl::MutexLock lock(&mu_);
     return cancelled_;
@@ -193,16 +205,25 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
         }
         return;
       case Outcome::kNotSent:
-        // Nothing reached the node: any request may go to the next one.
-        last_error_ = GatewayError::BackendUnavailable(
-            absl::StrCat(node_->base_url, ": ", response.error), absl::Milliseconds(100));
+        // Nothing reached the node: any request may go to the next one. (If an earlier attempt of a
+        // repeatable write was lost after sending, its outcome stays the one to report.)
+        if (!write_may_be_applied_) {
+          last_error_ = GatewayError::BackendUnavailable(
+              absl::StrCat(node_->base_url, ": ", response.error), absl::Milliseconds(100));
+        }
         NextAttempt();
         return;
       case Outcome::kTimedOut:
       case Outcome::kConnectionLost:
       case Outcome::kFailed: {
         const std::string what = absl::StrCat(node_->base_url, ": ", response.error);
-        if (response.request_sent && !is_read()) {
+        if (response.request_sent && response.outcome == Outcome::kConnectionLost && is_repeatable_write()) {
+          // See is_repeatable_write(). Should every later attempt fail too, the first copy may still have
+          // been applied: the call then ends as WRITE_OUTCOME_UNKNOWN.
+          write_may_be_applied_ = true;
+          last_error_ = GatewayError::WriteOutcomeUnknown(what);
+          NextAttempt();
+        } else if (response.request_sent && !is_read()) {
           Finish(GatewayError::WriteOutcomeUnknown(what));
         } else if (response.outcome == Outcome::kTimedOut && attempt_capped_by_deadline_) {
           // The attempt had all the time left before the deadline. Comparing clocks instead would be
@@ -247,7 +268,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
       case Retry::kWithBackoff: {
         // The request was rejected without being applied: retry after a jittered, growing delay, on the
         // next node when there is one (the same node otherwise), if that still fits in the deadline.
-        last_error_ = std::move(mapped.error);
+        if (!write_may_be_applied_) last_error_ = std::move(mapped.error);
         if (is_cancelled()) {
           Finish(GatewayError::Cancelled());
           return;
@@ -302,6 +323,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   // no lock; only cancellation races with them.
   std::optional<routing::NodeTarget> node_;
   bool retry_same_node_ = false;
+  bool write_may_be_applied_ = false;  // a repeatable write's copy was lost after sending
   bool attempt_capped_by_deadline_ = false;  // the current attempt's timeout is the time left
   std::optional<GatewayError> last_error_;
   std::atomic<bool> finished_{false};

@@ -4,8 +4,10 @@
 // compresses (optionally) and signs for that node, and sends through the HttpTransport. It decides what is
 // safe to retry (router.md §4-5, service-conventions): a request that never left is retried on the next
 // node; a read that failed in the backend is retried on the next node; throttling is retried after a
-// jittered backoff; a write that reached a node and then failed ambiguously is never retried and is
-// reported as WRITE_OUTCOME_UNKNOWN. Every attempt fits in the caller's deadline.
+// jittered backoff; a write that reached a node and then failed ambiguously (timeout, 500) is never retried
+// and is reported as WRITE_OUTCOME_UNKNOWN. One exception: an unconditional PutItem/DeleteItem (the same
+// item however often it is applied) whose connection was lost after sending moves on to the next node, so
+// a node dying under load costs no plain write. Every attempt fits in the caller's deadline.
 #ifndef ALTGW_ALTERNATOR_BACKEND_CLIENT_H_
 #define ALTGW_ALTERNATOR_BACKEND_CLIENT_H_
 

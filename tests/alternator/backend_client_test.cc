@@ -66,6 +66,15 @@ model::BackendCall Write(std::string body = R"({"TableName":"t","Item":{"pk":{"S
   return call;
 }
 
+// A conditional put (an LWT on Alternator): never sent twice.
+model::BackendCall ConditionalWrite(
+    std::string body = R"j({"TableName":"t","Item":{"pk":{"S":"a"}},"ConditionExpression":"attribute_not_exists(pk)"})j") {
+  model::BackendCall call = Write(std::move(body));
+  call.conditional = true;
+  call.read_modify_write = true;
+  return call;
+}
+
 // What a call's `done` received, how often, on which thread, and whether the call state is gone (then
 // nothing can run `done` any more, so a count of 1 is final).
 class Outcome {
@@ -436,7 +445,10 @@ TEST_F(BackendClientTest, WriteWhoseConnectionIsLostIsOutcomeUnknown) {
 
   first.Enqueue(Reply::Close());
   Outcome outcome;
-  Run(client, Write(R"({"TableName":"t","Item":{"pk":{"S":"once"}}})"), outcome);
+  Run(client,
+      ConditionalWrite(
+          R"j({"TableName":"t","Item":{"pk":{"S":"once"}},"ConditionExpression":"attribute_not_exists(pk)"})j"),
+      outcome);
   ASSERT_TRUE(outcome.Await());
   EXPECT_EQ(outcome.code(), absl::StatusCode::kUnknown);
   EXPECT_EQ(outcome.reason(), "WRITE_OUTCOME_UNKNOWN");
@@ -950,7 +962,7 @@ TEST_F(BackendClientScriptedTest, ConnectionLostReadMovesOnButWriteIsOutcomeUnkn
   ASSERT_TRUE(read.Await());
   EXPECT_TRUE(read.ok());
 
-  client.Execute(Write(), absl::Now() + absl::Seconds(10), write.Callback());
+  client.Execute(ConditionalWrite(), absl::Now() + absl::Seconds(10), write.Callback());
   ASSERT_EQ(transport_.started(), 3u);
   transport_.Complete(2, Failure(HttpResponse::Outcome::kConnectionLost, true));
   ASSERT_TRUE(write.Await());
@@ -958,6 +970,55 @@ TEST_F(BackendClientScriptedTest, ConnectionLostReadMovesOnButWriteIsOutcomeUnkn
   EXPECT_EQ(transport_.started(), 3u);
   read.ExpectDoneOnce();
   write.ExpectDoneOnce();
+}
+
+TEST_F(BackendClientScriptedTest, UnconditionalPutOrDeleteLostAfterSendingGoesToTheNextNode) {
+  // Applying a plain put or delete twice leaves the same item: after a lost connection (a node that
+  // died under it), it moves on like a read.
+  BackendClient& client = Client(3);
+  for (const char* operation : {"PutItem", "DeleteItem"}) {
+    const size_t first = transport_.started();
+    model::BackendCall call = Write();
+    call.operation = operation;
+    Outcome outcome;
+    client.Execute(call, absl::Now() + absl::Seconds(10), outcome.Callback());
+    ASSERT_EQ(transport_.started(), first + 1);
+    transport_.Complete(first, Failure(HttpResponse::Outcome::kConnectionLost, true));
+    ASSERT_EQ(transport_.started(), first + 2) << operation;
+    EXPECT_NE(transport_.request(first + 1).url, transport_.request(first).url);
+    transport_.Complete(first + 1, Answer(200, "{}"));
+    ASSERT_TRUE(outcome.Await());
+    EXPECT_TRUE(outcome.ok()) << operation;
+    outcome.ExpectDoneOnce();
+  }
+}
+
+TEST_F(BackendClientScriptedTest, UnconditionalPutLostThenNeverSentElsewhereIsStillOutcomeUnknown) {
+  BackendClient& client = Client(2);
+  Outcome outcome;
+  client.Execute(Write(), absl::Now() + absl::Seconds(10), outcome.Callback());
+  transport_.Complete(0, Failure(HttpResponse::Outcome::kConnectionLost, true));
+  ASSERT_EQ(transport_.started(), 2u);
+  transport_.Complete(1, Failure(HttpResponse::Outcome::kNotSent, false));
+  ASSERT_TRUE(outcome.Await());
+  // The first copy may have been applied: not UNAVAILABLE ("nothing was applied").
+  EXPECT_EQ(outcome.reason(), "WRITE_OUTCOME_UNKNOWN");
+  outcome.ExpectDoneOnce();
+}
+
+TEST_F(BackendClientScriptedTest, UnconditionalPutTimingOutOrAnswered500IsNotRepeated) {
+  BackendClient& client = Client(2);
+  Outcome timed_out, failed;
+  client.Execute(Write(), absl::Now() + absl::Seconds(10), timed_out.Callback());
+  transport_.Complete(0, Failure(HttpResponse::Outcome::kTimedOut, true));
+  ASSERT_TRUE(timed_out.Await());
+  EXPECT_EQ(timed_out.reason(), "WRITE_OUTCOME_UNKNOWN");
+  client.Execute(Write(), absl::Now() + absl::Seconds(10), failed.Callback());
+  ASSERT_EQ(transport_.started(), 2u);
+  transport_.Complete(1, Answer(500, ErrorBody("InternalServerError")));
+  ASSERT_TRUE(failed.Await());
+  EXPECT_EQ(failed.reason(), "WRITE_OUTCOME_UNKNOWN");
+  EXPECT_EQ(transport_.started(), 2u);
 }
 
 TEST_F(BackendClientScriptedTest, AttemptTimeoutIsCappedByTheDeadline) {
