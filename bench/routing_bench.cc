@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
+#include "common/scheduler.h"
+#include "routing/cluster_router.h"
 #include "routing/go_rand.h"
 #include "routing/murmur3.h"
 #include "routing/query_plan.h"
@@ -86,6 +88,52 @@ void BM_GoRandSeedAnd607Draws(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_GoRandSeedAnd607Draws);
+
+// What a request pays in the router itself: ClusterRouter::Plan() (topology snapshot, mode and key checks,
+// hash, plan object) and the first Next() (health applied at selection), for a write with key affinity and
+// for a round-robin read. Static mode (no discovery), so nothing runs in the background.
+class NoNetwork final : public NodeClient {
+ public:
+  void ListLocalNodes(const std::string&, const std::string&, const std::string&, absl::Duration,
+                      absl::AnyInvocable<void(LocalNodesAnswer) &&> done) override {
+    std::move(done)(LocalNodesAnswer{false, {}, "benchmark"});
+  }
+  void Ping(const std::string&, absl::Duration, absl::AnyInvocable<void(bool) &&> done) override {
+    std::move(done)(true);
+  }
+};
+
+void RouterPlan(benchmark::State& state, bool write) {
+  const size_t nodes = static_cast<size_t>(state.range(0));
+  RouterConfig config;
+  for (size_t i = 0; i < nodes; ++i) config.seeds.push_back(absl::StrCat("http://10.0.", i / 250, ".", i % 250 + 1, ":8000"));
+  config.discovery = DiscoveryMode::kOff;
+  config.affinity = AffinityMode::kAnyWrite;
+  NoNetwork client;
+  Scheduler scheduler;
+  ClusterRouter router(config, client, scheduler);
+  if (!router.Start(absl::Seconds(1)).ok()) {
+    state.SkipWithError("router did not start");
+    return;
+  }
+  const std::vector<std::string> keys = Keys();
+  RouteRequest request;
+  request.table = "bench";
+  request.access = write ? model::AccessKind::kWrite : model::AccessKind::kRead;
+  request.partition_key_type = model::v1::SCALAR_TYPE_STRING;
+  size_t i = 0;
+  for (auto _ : state) {
+    request.partition_key = keys[i++ % kKeyCount];
+    std::unique_ptr<RoutePlan> plan = router.Plan(request);
+    benchmark::DoNotOptimize(plan->Next());
+  }
+}
+
+void BM_RouterPlanAffinityWrite(benchmark::State& state) { RouterPlan(state, /*write=*/true); }
+BENCHMARK(BM_RouterPlanAffinityWrite)->Arg(3)->Arg(10)->Arg(30);
+
+void BM_RouterPlanRoundRobinRead(benchmark::State& state) { RouterPlan(state, /*write=*/false); }
+BENCHMARK(BM_RouterPlanRoundRobinRead)->Arg(3)->Arg(10)->Arg(30);
 
 }  // namespace
 }  // namespace altgw::routing

@@ -125,19 +125,24 @@ class RoundRobinPlan final : public RoutePlan {
   size_t offset_ = 0;
 };
 
-// Walks a precomputed candidate order (an affinity plan or a batch vote), applying health at selection:
-// the first untried ACTIVE node, else the first untried QUARANTINED (router.md §4.5); never DOWN (static
-// mode: DOWN last).
+// Walks a candidate order (an affinity plan or a batch vote), applying health at selection: the first
+// untried ACTIVE node, else the first untried QUARANTINED (router.md §4.5); never DOWN (static mode: DOWN
+// last). An affinity order is drawn from its generator only as far as needed: usually the preferred node
+// is ACTIVE and one draw is all a request pays for, whatever the cluster size.
 class OrderedPlan final : public RoutePlan {
  public:
   OrderedPlan(std::shared_ptr<const Topology> topology, std::vector<size_t> order, bool down_last_resort)
       : topology_(std::move(topology)), order_(std::move(order)), down_last_resort_(down_last_resort),
         tried_(order_.size(), false) {}
+  OrderedPlan(std::shared_ptr<const Topology> topology, int64_t affinity_seed, bool down_last_resort)
+      : topology_(std::move(topology)), down_last_resort_(down_last_resort) {
+    lazy_.emplace(affinity_seed, topology_->affinity_nodes.size());
+  }
 
   std::optional<NodeTarget> Next() override {
     for (int pass = 0; pass < 3; ++pass) {
       if (pass == 2 && !down_last_resort_) break;
-      for (size_t k = 0; k < order_.size(); ++k) {
+      for (size_t k = 0; k < order_.size() || Draw(); ++k) {
         if (tried_[k]) continue;
         RouterNode* node = topology_->affinity_nodes[order_[k]];
         const NodeState state = node->state.load(std::memory_order_relaxed);
@@ -151,10 +156,24 @@ class OrderedPlan final : public RoutePlan {
   }
 
  private:
+  // Appends the next node of the affinity order; false when there is none (or no generator).
+  bool Draw() {
+    if (!lazy_) return false;
+    std::optional<size_t> next = lazy_->Next();
+    if (!next) {
+      lazy_.reset();
+      return false;
+    }
+    order_.push_back(*next);
+    tried_.push_back(false);
+    return true;
+  }
+
   std::shared_ptr<const Topology> topology_;
   std::vector<size_t> order_;
   bool down_last_resort_;
   std::vector<bool> tried_;
+  std::optional<AffinityPlan> lazy_;
 };
 
 }  // namespace
@@ -375,7 +394,7 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
           why->reason = absl::StrCat("key affinity (", AffinityModeName(mode), "): partition key hash ", seed,
                                      " plans over ", n, " nodes", ScopeNote(*topology));
         }
-        return std::make_unique<OrderedPlan>(topology, AffinityOrder(seed, n), down_last_resort);
+        return std::make_unique<OrderedPlan>(topology, seed, down_last_resort);
       }
     }
     if (why) {
