@@ -64,6 +64,9 @@ struct RouterNode {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> failures{0};
   std::atomic<bool> probing{false};
+  // Whether the node was a routing target of some discovered topology: one that returns to /localnodes
+  // after being absent is handled as newly discovered (QUARANTINED).
+  bool ever_listed = false;  // written under the router's topology publication (one refresh at a time)
 
   RouterNode(NodeState initial, const HealthThresholds& thresholds) : health(initial, thresholds) {
     state.store(initial);
@@ -691,9 +694,32 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
     if (previous && previous->discovered && !(previous->scope == scope)) {
       LogWarning(absl::StrCat("routing scope changed from ", previous->scope.ToString(), " to ", scope.ToString()));
     }
+    // Nodes back in the list after being absent (a restart the gateway did not see fail): QUARANTINED
+    // again, like new ones.
+    absl::flat_hash_set<RouterNode*> before;
+    if (previous && previous->discovered) {
+      before.insert(previous->nodes.begin(), previous->nodes.end());
+      before.insert(previous->affinity_nodes.begin(), previous->affinity_nodes.end());
+    }
+    std::vector<RouterNode*> returning;
+    for (const auto* list : {&topology->nodes, &topology->affinity_nodes}) {
+      for (RouterNode* node : *list) {
+        if (node->ever_listed && !before.contains(node) &&
+            std::find(returning.begin(), returning.end(), node) == returning.end()) {
+          returning.push_back(node);
+        }
+        node->ever_listed = true;
+      }
+    }
+    for (RouterNode* node : returning) {
+      absl::MutexLock lock(&node->mu);
+      node->health.Rediscovered();
+      Mirror(node);
+    }
     Publish(std::move(topology));
     // New nodes start QUARANTINED; a probe success promotes them at once.
     for (RouterNode* node : fresh) Probe(node);
+    for (RouterNode* node : returning) Probe(node);
   }
 
   void NoteActivity() {

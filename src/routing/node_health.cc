@@ -94,6 +94,10 @@ void NodeHealth::RecordProbe(bool success, uint64_t probe_generation) {
   }
 }
 
+void NodeHealth::Rediscovered() {
+  if (state_ == NodeState::kActive) EnterQuarantined();
+}
+
 void NodeHealth::EnterActive() {
   state_ = NodeState::kActive;
   failures_ = 0;

@@ -68,6 +68,11 @@ class NodeHealth {
   // toward recovery; a failure resets the count. Ignored when stale.
   void RecordProbe(bool success, uint64_t probe_generation);
 
+  // The node is back in /localnodes after being absent from it (restarted, replaced, rejoined): an ACTIVE
+  // node is treated as newly discovered and must earn traffic again (QUARANTINED). A DOWN node stays DOWN
+  // (probes bring it back); a QUARANTINED one is unchanged.
+  void Rediscovered();
+
  private:
   void EnterActive();
   void EnterQuarantined();

@@ -593,6 +593,30 @@ TEST_F(ClusterRouterTest, NewNodesStartQuarantinedAndEarnTraffic) {
   EXPECT_EQ(StateOf(router, "127.0.0.3"), NodeState::kActive);
 }
 
+TEST_F(ClusterRouterTest, NodeReturningToTheListIsQuarantinedAgain) {
+  AddTwoDcCluster(client_);
+  RouterConfig config = Config({"127.0.0.2"});
+  config.idle_refresh = absl::Milliseconds(20);
+  config.probe_interval = absl::Milliseconds(40);
+  ClusterRouter& router = Started(config);
+  ASSERT_EQ(StateOf(router, "127.0.0.4"), NodeState::kActive);
+  // Gone from /localnodes (stopped before any request noticed), then back, not serving yet.
+  client_.Update("127.0.0.4", [](FakeNodeClient::Node& node) { node.listed = false; });
+  ASSERT_TRUE(WaitFor([&] { return InScope(router).size() == 2; }));
+  client_.Update("127.0.0.4", [](FakeNodeClient::Node& node) {
+    node.listed = true;
+    node.answers = false;
+  });
+  ASSERT_TRUE(WaitFor([&] { return InScope(router).size() == 3; }));
+  EXPECT_EQ(StateOf(router, "127.0.0.4"), NodeState::kQuarantined);
+  auto plan = router.Plan(Read("t", "k"));
+  std::vector<std::string> order = Walk(*plan);
+  EXPECT_EQ(order.back(), Url("127.0.0.4"));
+  // Serving again: the next probe promotes it.
+  client_.Update("127.0.0.4", [](FakeNodeClient::Node& node) { node.answers = true; });
+  EXPECT_TRUE(WaitFor([&] { return StateOf(router, "127.0.0.4") == NodeState::kActive; }));
+}
+
 TEST_F(ClusterRouterTest, DownNodesGetNoTrafficAndComeBackThroughQuarantineByProbes) {
   AddTwoDcCluster(client_);
   RouterConfig config = Config({"127.0.0.2"});

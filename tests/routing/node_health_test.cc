@@ -210,5 +210,19 @@ TEST(NodeStateNameTest, Names) {
   EXPECT_EQ(NodeStateName(NodeState::kDown), "DOWN");
 }
 
+TEST(NodeHealthTest, RediscoveredActiveNodeIsQuarantinedOthersUnchanged) {
+  HealthThresholds thresholds;
+  NodeHealth active(NodeState::kActive, thresholds);
+  active.Rediscovered();
+  EXPECT_EQ(active.state(), NodeState::kQuarantined);
+  EXPECT_EQ(active.successes(), 0);
+  EXPECT_EQ(active.generation(), 0u);
+  NodeHealth down(NodeState::kActive, HealthThresholds{1, 3, 10, 3});
+  down.RecordTraffic(TrafficOutcome::kFailure, 0);
+  ASSERT_EQ(down.state(), NodeState::kDown);
+  down.Rediscovered();
+  EXPECT_EQ(down.state(), NodeState::kDown);
+}
+
 }  // namespace
 }  // namespace altgw::routing
