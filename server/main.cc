@@ -1,37 +1,30 @@
 // alternator-gateway: configuration and wiring only. Every flag can also be set from the environment
-// variable named next to it in --help (flags win).
+// variable named next to it in --help (flags win), and structured settings from a YAML file (--config; flags
+// win over it too, see config/settings.h). Parsing and validation live in src/config.
 #include <csignal>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "config/flag_checks.h"
+#include "config/settings.h"
 #include "routing/routing_config.h"
 #include "service/gateway_server.h"
 
 namespace {
 
-// CLI11 validator for absl durations ("250ms", "10s", "1h").
-struct DurationValidator : CLI::Validator {
-  DurationValidator() {
-    name_ = "DURATION";
-    func_ = [](const std::string& text) -> std::string {
-      absl::Duration parsed;
-      if (!absl::ParseDuration(text, &parsed) || parsed <= absl::ZeroDuration()) {
-        return "must be a positive duration such as 500ms, 10s or 24h";
-      }
-      return "";
-    };
-  }
-};
+using altgw::config::DurationOf;
+using altgw::config::IntBetween;
 
-absl::Duration ToDuration(const std::string& text) {
-  absl::Duration parsed;
-  absl::ParseDuration(text, &parsed);  // validated by DurationValidator
-  return parsed;
+// CLI11 shows no default for on/off flags: the description says it.
+std::string WithDefault(const std::string& description, bool on) {
+  return description + (on ? " (default: on)" : " (default: off)");
 }
 
 }  // namespace
@@ -41,10 +34,10 @@ int main(int argc, char** argv) {
   CLI::App app{"alternator-gateway: a typed gRPC API (DataService, TableService) over ScyllaDB Alternator "
                "and other DynamoDB-compatible databases."};
   app.option_defaults()->always_capture_default();
-  const DurationValidator duration;
+  const CLI::Validator duration = altgw::config::PositiveDuration();
 
   app.add_option("--listen", config.listen_address, "gRPC listen address host:port")->envname("ALTGW_LISTEN");
-  app.add_option("--backend-endpoints", config.backend_endpoints,
+  auto* endpoints_flag = app.add_option("--backend-endpoints", config.backend_endpoints,
                  "Database endpoint URLs, comma-separated (http://host:port or https://host:port)")
       ->envname("ALTGW_BACKEND_ENDPOINTS")
       ->delimiter(',');
@@ -78,27 +71,30 @@ int main(int argc, char** argv) {
   app.add_option("--max-attempts", config.backend.max_attempts,
                  "Attempts per request when a retry is safe (first try included)")
       ->envname("ALTGW_MAX_ATTEMPTS")
-      ->check(CLI::Range(1, 20));
+      ->check(IntBetween(1, 20));
   std::string schema_ttl = "60s";
   app.add_option("--schema-ttl", schema_ttl, "How long a table's schema is trusted before it is re-read")
       ->envname("ALTGW_SCHEMA_TTL")
       ->check(duration);
   app.add_option("--event-loops", config.transport.event_loops, "HTTP event-loop threads")
       ->envname("ALTGW_EVENT_LOOPS")
-      ->check(CLI::Range(1, 64));
+      ->check(IntBetween(1, 64));
   app.add_flag("--compress-requests,!--no-compress-requests", config.backend.compress_requests,
-               "gzip request bodies >= 1 KiB when smaller (Alternator accepts it from ScyllaDB 2026.1)")
+               WithDefault("gzip request bodies >= 1 KiB when smaller (Alternator accepts it from ScyllaDB 2026.1)",
+                           config.backend.compress_requests))
       ->envname("ALTGW_COMPRESS_REQUESTS");
   app.add_flag("--accept-compressed-responses,!--no-accept-compressed-responses",
-               config.backend.accept_compressed_responses, "Ask the database for gzip/deflate answers")
+               config.backend.accept_compressed_responses,
+               WithDefault("Ask the database for gzip/deflate answers", config.backend.accept_compressed_responses))
       ->envname("ALTGW_ACCEPT_COMPRESSED_RESPONSES");
   app.add_option("--backend-ca-file", config.transport.tls.ca_file, "PEM CA bundle for https endpoints")
       ->envname("ALTGW_BACKEND_CA_FILE");
   app.add_flag("--backend-system-cas,!--no-backend-system-cas", config.transport.tls.use_system_cas,
-               "Trust the system CA store for https endpoints")
+               WithDefault("Trust the system CA store for https endpoints", config.transport.tls.use_system_cas))
       ->envname("ALTGW_BACKEND_SYSTEM_CAS");
   app.add_flag("--backend-verify-host,!--no-backend-verify-host", config.transport.tls.verify_host,
-               "Check that the database certificate names the host dialled")
+               WithDefault("Check that the database certificate names the host dialled",
+                           config.transport.tls.verify_host))
       ->envname("ALTGW_BACKEND_VERIFY_HOST");
   app.add_option("--backend-client-cert", config.transport.tls.client_cert_file,
                  "PEM client certificate for mutual TLS to the database")
@@ -106,7 +102,9 @@ int main(int argc, char** argv) {
   app.add_option("--backend-client-key", config.transport.tls.client_key_file,
                  "PEM client key for mutual TLS to the database")
       ->envname("ALTGW_BACKEND_CLIENT_KEY");
-  app.add_flag("--reflection,!--no-reflection", config.enable_reflection, "Serve gRPC server reflection")
+  app.add_flag("--reflection,!--no-reflection", config.enable_reflection,
+               WithDefault("Serve gRPC server reflection, for grpcurl and friends (the Helm chart turns it off)",
+                           config.enable_reflection))
       ->envname("ALTGW_REFLECTION");
   std::string transactions = "auto";
   app.add_option("--transactions", transactions,
@@ -128,7 +126,7 @@ int main(int argc, char** argv) {
       ->envname("ALTGW_DISCOVERY")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   std::vector<std::string> scopes = {"cluster"};
-  app.add_option("--routing-scope", scopes,
+  auto* scopes_flag = app.add_option("--routing-scope", scopes,
                  "Routing scope and its fallbacks, in order, comma-separated: cluster, dc:<dc>, rack:<dc>/<rack> "
                  "(e.g. rack:dc1/r1,dc:dc1,cluster)")
       ->envname("ALTGW_ROUTING_SCOPE")
@@ -149,47 +147,63 @@ int main(int argc, char** argv) {
       ->envname("ALTGW_PROBE_INTERVAL")
       ->check(duration);
 
+  // Configuration file and serving security.
+  altgw::config::CommandLine structured;
+  app.add_option("--config", structured.config_file,
+                 "YAML file with structured settings: backend_endpoints, routing_scopes, tables (partition_key, "
+                 "key_affinity, version_attribute), principals (bearer-token callers and their table permissions). "
+                 "Flags and their environment variables override it")
+      ->envname("ALTGW_CONFIG");
+  app.add_option("--tls-cert", config.tls.cert_file,
+                 "PEM certificate chain to serve TLS with (with --tls-key); unset: plaintext h2c (service mesh)")
+      ->envname("ALTGW_TLS_CERT");
+  app.add_option("--tls-key", config.tls.key_file, "PEM private key of --tls-cert")->envname("ALTGW_TLS_KEY");
+  app.add_option("--tls-client-ca", config.tls.client_ca_file,
+                 "PEM CA bundle: when set, callers must present a client certificate it signed (mTLS)")
+      ->envname("ALTGW_TLS_CLIENT_CA");
+  std::string tls_reload_interval = "60s";
+  app.add_option("--tls-reload-interval", tls_reload_interval,
+                 "How often the TLS files are checked for changes (renewed certificates need no restart)")
+      ->envname("ALTGW_TLS_RELOAD_INTERVAL")
+      ->check(duration);
+  bool hash_token = false;
+  app.add_flag("--hash-token", hash_token,
+               "Read a bearer token from standard input, print its SHA-256 (a principal's token_sha256 in the "
+               "config file) and exit");
+
   CLI11_PARSE(app, argc, argv);
 
+  if (hash_token) {
+    const std::string token(std::istreambuf_iterator<char>(std::cin), {});
+    const absl::string_view trimmed = absl::StripAsciiWhitespace(token);
+    if (trimmed.empty()) {
+      std::cerr << "alternator-gateway: --hash-token: no token on standard input\n";
+      return 2;
+    }
+    std::cout << altgw::service::TokenSha256Hex(trimmed) << "\n";
+    return 0;
+  }
+  config.tls.reload_interval = DurationOf(tls_reload_interval);
+  if (endpoints_flag->count() > 0) structured.backend_endpoints = config.backend_endpoints;
+  if (scopes_flag->count() > 0) structured.routing_scopes = scopes;
+  structured.versioned_tables = versioned_tables;
+  structured.table_key_affinity = table_affinity;
+
   config.routing.discovery = *altgw::routing::ParseDiscoveryMode(discovery);
-  config.routing.scopes.clear();
-  for (const std::string& text : scopes) {
-    auto scope = altgw::routing::ParseRoutingScope(text);
-    if (!scope.ok()) {
-      std::cerr << "alternator-gateway: --routing-scope: " << scope.status().message() << "\n";
-      return 2;
-    }
-    config.routing.scopes.push_back(*scope);
-  }
-  config.routing.affinity = *altgw::routing::ParseAffinityMode(affinity);
-  for (const std::string& entry : table_affinity) {
-    const size_t equals = entry.find('=');
-    auto mode = equals == std::string::npos ? absl::InvalidArgumentError("missing '='")
-                                            : altgw::routing::ParseAffinityMode(entry.substr(equals + 1));
-    if (equals == 0 || !mode.ok()) {
-      std::cerr << "alternator-gateway: --table-key-affinity: '" << entry << "': use TABLE=none|rmw|any_write\n";
-      return 2;
-    }
-    config.routing.table_affinity[entry.substr(0, equals)] = *mode;
-  }
-  config.routing.probe_interval = ToDuration(probe_interval);
+  config.routing.probe_interval = DurationOf(probe_interval);
 
   if (!secret.empty()) config.backend.credentials.secret_access_key = secret;
   config.page_token_keys = page_token_keys;
-  config.page_token_lifetime = ToDuration(page_token_lifetime);
-  config.backend.default_deadline = ToDuration(default_deadline);
-  config.backend.attempt_timeout = ToDuration(attempt_timeout);
-  config.schema_ttl = ToDuration(schema_ttl);
+  config.page_token_lifetime = DurationOf(page_token_lifetime);
+  config.backend.default_deadline = DurationOf(default_deadline);
+  config.backend.attempt_timeout = DurationOf(attempt_timeout);
+  config.schema_ttl = DurationOf(schema_ttl);
   config.transactions = transactions == "native"        ? altgw::service::GatewayConfig::Transactions::kNative
                         : transactions == "single-item" ? altgw::service::GatewayConfig::Transactions::kSingleItem
                                                         : altgw::service::GatewayConfig::Transactions::kAuto;
-  for (const std::string& entry : versioned_tables) {
-    const size_t equals = entry.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == entry.size()) {
-      std::cerr << "alternator-gateway: --versioned-table: '" << entry << "' is not TABLE=ATTRIBUTE\n";
-      return 2;
-    }
-    config.version_attributes[entry.substr(0, equals)] = entry.substr(equals + 1);
+  if (absl::Status resolved = altgw::config::Resolve(structured, config); !resolved.ok()) {
+    std::cerr << "alternator-gateway: " << resolved.message() << "\n";
+    return 2;
   }
 
   // Signals are taken synchronously by one thread, so shutdown runs in normal code, not a handler.
@@ -204,8 +218,12 @@ int main(int argc, char** argv) {
     std::cerr << "alternator-gateway: " << server.status().message() << "\n";
     return 2;
   }
-  std::cerr << "alternator-gateway: serving gRPC on port " << (*server)->port() << ", database "
-            << absl::StrJoin(config.backend_endpoints, ",") << std::endl;
+  std::cerr << "alternator-gateway: serving gRPC on port " << (*server)->port() << " ("
+            << (!config.tls.enabled()                ? "plaintext h2c"
+                : config.tls.client_ca_file.empty() ? "TLS"
+                                                     : "mTLS")
+            << ", " << (config.principals.empty() ? "no authentication" : "bearer-token authentication")
+            << "), database " << absl::StrJoin(config.backend_endpoints, ",") << std::endl;
 
   std::thread signal_waiter([&] {
     int signal = 0;

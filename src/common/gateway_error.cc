@@ -235,6 +235,23 @@ GatewayError GatewayError::Internal(std::string description) {
                       std::move(description));
 }
 
+GatewayError GatewayError::Unauthenticated(std::string problem, std::string description) {
+  GatewayError e(absl::StatusCode::kUnauthenticated, ::alternator::gateway::v1::UNAUTHENTICATED,
+                 std::move(description));
+  e.metadata_.emplace_back("problem", std::move(problem));
+  return e;
+}
+
+GatewayError GatewayError::PermissionDenied(std::string principal, std::string table, std::string permission) {
+  GatewayError e(absl::StatusCode::kPermissionDenied, ::alternator::gateway::v1::PERMISSION_DENIED,
+                 absl::StrCat("principal '", principal, "' lacks the '", permission, "' permission on ",
+                              table == "*" ? std::string("all tables ('*')") : absl::StrCat("table '", table, "'")));
+  e.metadata_.emplace_back("principal", std::move(principal));
+  e.metadata_.emplace_back("table", std::move(table));
+  e.metadata_.emplace_back("permission", std::move(permission));
+  return e;
+}
+
 GatewayError& GatewayError::WithMetadata(std::string key, std::string value) & {
   metadata_.emplace_back(std::move(key), std::move(value));
   return *this;

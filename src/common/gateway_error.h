@@ -86,6 +86,12 @@ class GatewayError {
   static GatewayError BackendError(std::string backend_type, std::string backend_message);
   static GatewayError Internal(std::string description);
 
+  // --- Caller authentication and authorization (nothing was read or written). ---
+  // `problem`: "missing", "malformed" or "unknown" (the token itself is never part of the error).
+  static GatewayError Unauthenticated(std::string problem, std::string description);
+  // `table` is "*" for calls about all tables; `permission` is "read", "write" or "admin".
+  static GatewayError PermissionDenied(std::string principal, std::string table, std::string permission);
+
   // Adds a fact to ErrorInfo.metadata (lowerCamelCase key). Returns *this for chaining.
   GatewayError& WithMetadata(std::string key, std::string value) &;
   GatewayError&& WithMetadata(std::string key, std::string value) &&;

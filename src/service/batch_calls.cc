@@ -305,6 +305,7 @@ grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerCont
   auto owned = std::make_shared<const v1::BatchGetRequest>(*request);
   std::vector<std::string> tables;
   for (const v1::TableKeys& entry : owned->tables()) tables.push_back(entry.table());
+  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kRead, tables))) return call->reactor();
   WithSchemas(gateway, call, std::move(tables),
               [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
                 ErrorOr<model::BatchGetPlan> plan = model::TranslateBatchGet(*request, LookupIn(schemas));
@@ -325,6 +326,7 @@ grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerCo
   auto owned = std::make_shared<const v1::BatchWriteRequest>(*request);
   std::vector<std::string> tables;
   for (const v1::WriteEntry& entry : owned->entries()) tables.push_back(entry.table());
+  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kWrite, tables))) return call->reactor();
   WithSchemas(gateway, call, std::move(tables),
               [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
                 ErrorOr<model::BatchWritePlan> plan = model::TranslateBatchWrite(*request, LookupIn(schemas));

@@ -66,6 +66,7 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
 grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* context, const v1::PutRequest* request,
                                                v1::PutResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     if (model::PutNeedsVersionRead(*request, *schema)) {
@@ -93,6 +94,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* context, const v1::GetRequest* request,
                                                v1::GetResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> get = model::TranslateGet(*request, *schema);
@@ -109,6 +111,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* context,
                                                   const v1::DeleteRequest* request, v1::DeleteResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> del = model::TranslateDelete(*request, *schema);
@@ -124,6 +127,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* context,
                                                   const v1::UpdateRequest* request, v1::UpdateResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> update = model::TranslateUpdate(*request, *schema);
@@ -141,6 +145,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* DataServiceImpl::Query(grpc::CallbackServerContext* context,
                                                  const v1::QueryRequest* request, v1::QueryResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::QueryCall> query = model::TranslateQuery(*request, *schema, gateway.page_tokens, absl::Now());

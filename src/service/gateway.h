@@ -16,6 +16,7 @@
 #include "model/batch_requests.h"
 #include "model/page_token.h"
 #include "model/table_names.h"
+#include "service/authorizer.h"
 #include "service/schema_cache.h"
 #include "service/unary_call.h"
 
@@ -33,7 +34,20 @@ struct Gateway {
   const model::PageTokenCodec& page_tokens;
   Scheduler& scheduler;  // backoff waits
   TransactionSupport transactions = TransactionSupport::kNative;
+  // Bearer-token authentication and table permissions; null or disabled: every call is allowed.
+  const Authorizer* authorizer = nullptr;
 };
+
+// Checks that the caller may have `needed` (see authorizer.h); if not, fails the call and returns false.
+// Handlers call it first, before any table name check or schema lookup.
+inline bool Authorize(const Gateway& gateway, const grpc::ServerContextBase& context, UnaryCall& call,
+                      const std::vector<Access>& needed) {
+  if (gateway.authorizer == nullptr) return true;
+  std::optional<GatewayError> denied = gateway.authorizer->Check(context, needed);
+  if (!denied) return true;
+  call.Fail(*denied);
+  return false;
+}
 
 // Sends `backend_call`; on success `parse` turns the answer into the response written to `*out`.
 // `parse`: ErrorOr<Response>(const nlohmann::json&).

@@ -1,6 +1,5 @@
 #include "service/gateway_server.h"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +9,7 @@
 #include "routing/cluster_router.h"
 #include "service/data_service.h"
 #include "service/gateway.h"
+#include "service/reflection_option.h"
 #include "service/routing_service.h"
 #include "service/schema_cache.h"
 #include "service/table_service.h"
@@ -29,10 +29,13 @@ class GatewayServer::Core {
         backend_(*transport_, router_, *scheduler_, config.backend),
         schemas_(backend_, config.schema_ttl, config.version_attributes),
         tokens_(std::move(tokens)),
-        gateway_{backend_, schemas_, tokens_, *scheduler_},
+        authorizer_(config.principals),
+        gateway_{backend_, schemas_, tokens_, *scheduler_, TransactionSupport::kNative, &authorizer_},
         data_service_(gateway_),
         table_service_(gateway_),
-        routing_service_(gateway_, router_) {}
+        routing_service_(gateway_, router_) {
+    schemas_.ExpectPartitionKeys(config.partition_keys);
+  }
 
   // Backend requests may outlive every gRPC call (a schema lookup nobody waits for any more, an attempt
   // a cancellation has not reached yet), and their completions call back into the backend client, the
@@ -61,6 +64,7 @@ class GatewayServer::Core {
   alternator::BackendClient backend_;
   SchemaCache schemas_;
   model::PageTokenCodec tokens_;
+  Authorizer authorizer_;
   Gateway gateway_;
   DataServiceImpl data_service_;
   TableServiceImpl table_service_;
@@ -77,6 +81,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
       !status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("backend credentials: ", status.message()));
   }
+
+  auto credentials = ServerCredentialsFor(config.tls);
+  if (!credentials.ok()) return credentials.status();
 
   std::unique_ptr<GatewayServer> server(new GatewayServer());
   server->core_ = std::make_unique<Core>(*std::move(tokens), config);
@@ -110,9 +117,9 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  if (config.enable_reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetOption(ReflectionOption(config.enable_reflection));  // this server only, on or off
+  builder.AddListeningPort(config.listen_address, *credentials, &server->port_);
   builder.RegisterService(&server->core_->data_service());
   builder.RegisterService(&server->core_->table_service());
   builder.RegisterService(&server->core_->routing_service());

@@ -15,6 +15,8 @@
 #include "alternator/backend_client.h"
 #include "alternator/curl_transport.h"
 #include "routing/routing_config.h"
+#include "service/authorizer.h"
+#include "service/serving_tls.h"
 
 namespace altgw::service {
 
@@ -35,6 +37,8 @@ struct GatewayConfig {
   bool enable_reflection = true;
   // Versioned tables: table -> version attribute (see data_service.proto).
   std::map<std::string, std::string> version_attributes;
+  // Expected partition keys: table -> attribute name (see SchemaCache::ExpectPartitionKeys).
+  std::map<std::string, std::string> partition_keys;
   // How transactions run: detected at startup (kAuto), or forced.
   enum class Transactions { kAuto, kNative, kSingleItem };
   Transactions transactions = Transactions::kAuto;
@@ -42,6 +46,10 @@ struct GatewayConfig {
   absl::Duration startup_timeout = absl::Seconds(30);
   alternator::BackendClientOptions backend;
   alternator::CurlTransportOptions transport;
+  // How gRPC is served: TLS / mTLS with certificate files reloaded when they change, or plaintext h2c.
+  ServingTls tls;
+  // Callers and their table permissions; empty: no authentication (see authorizer.h).
+  std::vector<Principal> principals;
 };
 
 class GatewayServer {

@@ -25,6 +25,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListNodes(grpc::CallbackServerCont
                                                         const v1::ListNodesRequest* request,
                                                         v1::ListNodesResponse* response) {
   auto call = UnaryCall::Create(context);
+  // The cluster's layout is operator information: admin of all tables.
+  if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, "*"}})) return call->reactor();
   call->Succeed([&] {
     for (const routing::ClusterRouter::NodeStatus& node : router_.ListNodes()) {
       v1::NodeInfo* out = response->add_nodes();
@@ -49,6 +51,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ExplainRoute(grpc::CallbackServerC
                                                            const v1::ExplainRouteRequest* request,
                                                            v1::ExplainRouteResponse* response) {
   auto call = UnaryCall::Create(context);
+  if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, request->table()}})) return call->reactor();
   routing::ClusterRouter& router = router_;
   WithSchema(gateway_, call, request->table(), [call, request, response, &router](const SchemaPtr& schema) {
     routing::RouteRequest route;

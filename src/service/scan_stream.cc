@@ -20,12 +20,20 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
   ScanState(Gateway& gateway, grpc::ServerWriteReactor<v1::ScanResponse>* reactor, grpc::CallbackServerContext* context,
             const v1::ScanRequest* request)
       : gateway_(gateway), reactor_(reactor), request_(*request) {
+    // The metadata is read here, while gRPC's context is certainly alive.
+    if (gateway.authorizer != nullptr) {
+      denied_ = gateway.authorizer->Check(*context, {{Permission::kRead, request->table()}});
+    }
     const auto deadline = context->deadline();
     deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                          : absl::FromChrono(deadline);
   }
 
   void Begin() {
+    if (denied_) {
+      Fail(*denied_);
+      return;
+    }
     if (absl::Now() >= deadline_) {
       Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
       return;
@@ -167,6 +175,7 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
   const v1::ScanRequest request_;
   absl::Time deadline_;
   SchemaPtr schema_;
+  std::optional<GatewayError> denied_;  // the caller may not read the table
   std::optional<model::ScanPlan> plan_;
   std::optional<json> next_key_;
   uint64_t delivered_ = 0;

@@ -1,5 +1,6 @@
 #include "service/schema_cache.h"
 
+#include "absl/strings/str_cat.h"
 #include "model/item_requests.h"
 #include "model/table_requests.h"
 
@@ -34,7 +35,17 @@ SchemaPtr SchemaCache::WithOptions(model::TableSchema schema) const {
   return std::make_shared<const model::TableSchema>(std::move(schema));
 }
 
+std::optional<GatewayError> SchemaCache::CheckPartitionKey(const model::TableSchema& schema) const {
+  auto it = partition_keys_.find(schema.table);
+  if (it == partition_keys_.end() || it->second == schema.key.partition.name) return std::nullopt;
+  return GatewayError::Internal(absl::StrCat("table '", schema.table, "' has the partition key '",
+                                             schema.key.partition.name, "' but the gateway's configuration says '",
+                                             it->second, "' (tables[\"", schema.table, "\"].partition_key)"))
+      .WithMetadata("table", schema.table);
+}
+
 void SchemaCache::Put(SchemaPtr schema) {
+  if (CheckPartitionKey(*schema)) return;  // not cached: the next lookup fetches it and reports the mismatch
   schema = WithOptions(*schema);
   absl::MutexLock lock(&mu_);
   Entry& entry = entries_[schema->table];
@@ -68,6 +79,10 @@ void SchemaCache::Fetch(const std::string& table) {
                      auto schema = model::ParseTableSchema(*it);
                      if (!schema.ok()) {
                        Complete(table, model::MalformedAnswer("DescribeTable", schema.status()));
+                       return;
+                     }
+                     if (std::optional<GatewayError> wrong = CheckPartitionKey(*schema); wrong) {
+                       Complete(table, *std::move(wrong));
                        return;
                      }
                      Complete(table, WithOptions(*std::move(schema)));

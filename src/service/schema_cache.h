@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ class SchemaCache {
   // Forgets a table (deleted, or the backend said it does not exist).
   void Invalidate(const std::string& table);
 
+  // The partition key configuration says each table has (table -> attribute name). A table whose schema
+  // disagrees (the wrong table, or one re-created differently) is refused: every call on it fails with
+  // INTERNAL_ERROR naming both names, instead of translating requests against an unexpected key. Set
+  // before serving.
+  void ExpectPartitionKeys(std::map<std::string, std::string> partition_keys) {
+    partition_keys_ = std::move(partition_keys);
+  }
+
  private:
   struct Entry {
     SchemaPtr schema;
@@ -51,12 +60,15 @@ class SchemaCache {
   void Fetch(const std::string& table);
   void Complete(const std::string& table, ErrorOr<SchemaPtr> result);
 
+  // An error when the table's partition key is not the configured one.
+  std::optional<GatewayError> CheckPartitionKey(const model::TableSchema& schema) const;
   // Adds the gateway's own configuration of the table to a schema read from the database.
   SchemaPtr WithOptions(model::TableSchema schema) const;
 
   alternator::BackendClient& backend_;
   const absl::Duration time_to_live_;
   const std::map<std::string, std::string> version_attributes_;
+  std::map<std::string, std::string> partition_keys_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };

@@ -239,7 +239,13 @@ grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerC
   auto call = UnaryCall::Create(context);
   auto owned = std::make_shared<const v1::TransactionRequest>(*request);
   std::vector<std::string> tables;
-  for (const v1::TransactionOperation& operation : owned->operations()) tables.push_back(OperationTable(operation));
+  std::vector<Access> needed;
+  for (const v1::TransactionOperation& operation : owned->operations()) {
+    tables.push_back(OperationTable(operation));
+    // A condition check only reads; every other operation writes.
+    needed.push_back({operation.has_condition_check() ? Permission::kRead : Permission::kWrite, tables.back()});
+  }
+  if (!Authorize(gateway, *context, *call, needed)) return call->reactor();
   WithSchemas(gateway, call, std::move(tables), [&gateway, call, owned, response](SchemaMap schemas) {
     std::make_shared<TransactionRun>(gateway, call, owned, response, std::move(schemas))->Begin();
   });
@@ -254,6 +260,7 @@ grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerC
   auto owned = std::make_shared<const v1::TransactGetRequest>(*request);
   std::vector<std::string> tables;
   for (const v1::TransactGetItem& item : owned->items()) tables.push_back(item.table());
+  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kRead, tables))) return call->reactor();
   WithSchemas(gateway, call, std::move(tables), [&gateway, call, request = owned, response](SchemaMap schemas) {
     auto shared = std::make_shared<SchemaMap>(std::move(schemas));
     if (gateway.transactions == TransactionSupport::kSingleItem) {
