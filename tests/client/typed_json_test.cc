@@ -86,14 +86,16 @@ TEST(TypedJsonTest, MessagesAcceptTypedValuesAndNumbers) {
                                    "value": {"n": "10"}}},
                                   "actions": [{"set": {"path": "a.b", "value": {"ss": ["x"]}}},
                                               {"increment": {"path": "hits", "delta": "-1.5"}},
+                                              {"increment": {"path": "h2", "delta": {"n": 4}}},
                                               {"appendToList": {"path": "l", "values": ["s", 2]}}]})"),
                   &request, "--request");
   EXPECT_EQ(request.condition().comparison().value().number_value().decimal(), "10");
   EXPECT_EQ(request.condition().comparison().comparator(), v1::COMPARATOR_LESS);
   EXPECT_EQ(request.actions(0).set().value().string_set().values(0), "x");
   EXPECT_EQ(request.actions(1).increment().delta().decimal(), "-1.5");
-  EXPECT_EQ(request.actions(2).append_to_list().values(0).string_value(), "s");
-  EXPECT_EQ(request.actions(2).append_to_list().values(1).number_value().integer(), 2);
+  EXPECT_EQ(request.actions(2).increment().delta().integer(), 4);
+  EXPECT_EQ(request.actions(3).append_to_list().values(0).string_value(), "s");
+  EXPECT_EQ(request.actions(3).append_to_list().values(1).number_value().integer(), 2);
   // protobuf's own JSON form of a Value is accepted too.
   v1::Condition condition;
   MessageFromJson(json::parse(R"({"comparison": {"path": "n", "value": {"stringValue": "x"}}})"), &condition, "c");

@@ -177,6 +177,8 @@ json ParseJson(const std::string& text, const std::string& what) {
 }
 
 v1::Number NumberFromJson(const json& j, const std::string& where) {
+  // The typed form of a number value, {"n": ...}, is accepted where a bare Number is expected too.
+  if (j.is_object() && j.size() == 1 && j.contains("n")) return NumberFromJson(j["n"], where + ".n");
   v1::Number n;
   if (j.is_string()) {
     n.set_decimal(j.get<std::string>());
