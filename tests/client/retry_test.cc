@@ -6,10 +6,13 @@
 #include <openssl/x509v3.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <mutex>
 #include <thread>
 
 #include "altgw_client/client.h"
+#include "cli/commands.h"
 #include "common/gateway_error.h"
 #include "gtest/gtest.h"
 
@@ -378,6 +381,44 @@ TEST(ClientAuthTest, UnreadableCaFileIsABadOption) {
   ASSERT_FALSE(client.ok());
   EXPECT_EQ(client.error().reason(), kReasonBadOptions);
   EXPECT_NE(client.error().message().find("/nonexistent/ca.pem"), std::string::npos);
+}
+
+// The CLI's --token, --tls-ca and --tls-server-name reach the channel (run in process against the fake).
+int RunCli(std::vector<std::string> args, std::string* out, std::string* err) {
+  args.insert(args.begin(), "altgw");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::ostringstream out_stream, err_stream;
+  const int code = cli::Run(static_cast<int>(argv.size()), argv.data(), out_stream, err_stream);
+  *out = out_stream.str();
+  *err = err_stream.str();
+  return code;
+}
+
+TEST(CliConnectionFlagsTest, TokenAndTlsCaFlags) {
+  const SelfSigned cert = MakeCertificate();
+  const std::string ca_path = ::testing::TempDir() + "/altgw_cli_ca.pem";
+  std::ofstream(ca_path) << cert.cert_pem;
+  FakeServer server(TlsServer(cert));
+  std::string out, err;
+  const int code = RunCli({"--address", server.address(), "--tls-ca", ca_path, "--tls-server-name", "localhost",
+                           "--token", "cli-token", "put", "t", "--item", R"({"id": "a"})"},
+                          &out, &err);
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(out, "{}\n");
+  EXPECT_EQ(server.service.authorizations, (std::vector<std::string>{"Bearer cli-token"}));
+
+  // Without the CA the gateway's certificate is not trusted: the call fails, nothing reaches the server.
+  const int untrusted = RunCli({"--address", server.address(), "--tls", "--tls-server-name", "localhost",
+                                "--timeout", "2", "put", "t", "--item", R"({"id": "a"})"},
+                               &out, &err);
+  EXPECT_EQ(untrusted, 1);
+  EXPECT_NE(err.find("altgw put: UNAVAILABLE"), std::string::npos) << err;
+  EXPECT_EQ(server.service.calls.load(), 1);
+
+  const int missing_ca = RunCli({"--tls-ca", "/nonexistent/ca.pem", "put", "t", "--item", "{}"}, &out, &err);
+  EXPECT_EQ(missing_ca, 2);
+  EXPECT_NE(err.find("cannot read the TLS CA file /nonexistent/ca.pem"), std::string::npos) << err;
 }
 
 }  // namespace
