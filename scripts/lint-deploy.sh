@@ -117,6 +117,9 @@ for values in "$CHART"/ci/*.yaml; do
   step "NOTES.txt renders ($scenario)" render_notes "$values"
 done
 
+# The defaults are the production ones: reflection off.
+step "reflection off by default" grep -qx -- ' *- --no-reflection' "$OUT/minimal-values.yaml"
+
 # 2. Bad values are refused before anything is rendered (values.schema.json) or while rendering (template checks).
 expect_rejected "schema: unknown key" "Additional property bogus is not allowed" --set bogus=1
 expect_rejected "schema: unknown nested key" "Additional property grpcPrt is not allowed" --set server.grpcPrt=1
@@ -125,8 +128,8 @@ expect_rejected "schema: port out of range" "grpcPort" --set server.grpcPort=700
 expect_rejected "schema: unknown log level" "logLevel" --set server.logLevel=verbose
 expect_rejected "schema: malformed duration" "drainDelay" --set server.drainDelay=5sec
 expect_rejected "schema: token digest not sha256" "tokenSha256" --set auth.enabled=true \
-  --set auth.principals[0].name=a --set auth.principals[0].tokenSha256=secret-in-clear \
-  --set auth.principals[0].permissions[0].table=t --set auth.principals[0].permissions[0].access[0]=read
+  --set auth.principals[0].name=a --set auth.principals[0].tokenSha256[0]=secret-in-clear \
+  --set auth.principals[0].tables.orders[0]=read
 expect_rejected "template: grace period shorter than the drain" "must be longer than server.drainDelay" \
   --set terminationGracePeriodSeconds=25
 expect_rejected "template: no backend endpoint" "set at least one database endpoint" --set-json 'backend.endpoints=[]'

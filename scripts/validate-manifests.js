@@ -83,6 +83,24 @@ function checkDeployment(dep, problems) {
   if (usesConfigMap && !annotations['checksum/config']) problems.push('ConfigMap volume without checksum/config');
 }
 
+// The gateway's config file inside the ConfigMap must itself be YAML with only the file's top-level sections.
+function checkConfigFile(cm, problems) {
+  const text = (cm.data || {})['config.yaml'];
+  if (text === undefined) {
+    problems.push('no config.yaml');
+    return;
+  }
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length) {
+    problems.push(`config.yaml is not YAML: ${doc.errors[0].message}`);
+    return;
+  }
+  const known = ['backend_endpoints', 'routing_scopes', 'tables', 'principals'];
+  for (const key of Object.keys(doc.toJS() || {})) {
+    if (!known.includes(key)) problems.push(`config.yaml: unknown section ${key}`);
+  }
+}
+
 let failures = 0;
 let objects = 0;
 for (const file of process.argv.slice(2)) {
@@ -111,6 +129,7 @@ for (const file of process.argv.slice(2)) {
     }
     if (obj.kind === 'Service' && obj.spec.clusterIP !== 'None') checkService(obj, problems);
     if (obj.kind === 'Deployment') checkDeployment(obj, problems);
+    if (obj.kind === 'ConfigMap') checkConfigFile(obj, problems);
     for (const p of problems) console.error(`${where}: ${p}`);
     if (problems.length) failures++;
   }

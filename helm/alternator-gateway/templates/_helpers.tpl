@@ -64,22 +64,45 @@ app.kubernetes.io/component: gateway
 {{- end -}}
 {{- end -}}
 
-{{/* Whether the gateway gets a --config file, and where it comes from. */}}
-{{- define "altgw.configFromConfigMap" -}}
-{{- if and .Values.auth.enabled (not .Values.auth.existingSecret) -}}true{{- end -}}
+{{/* "configmap", "secret" or "": where the gateway's --config file comes from. */}}
+{{- define "altgw.configSource" -}}
+{{- if and .Values.auth.enabled .Values.auth.existingSecret -}}
+secret
+{{- else if or .Values.auth.enabled .Values.tables -}}
+configmap
+{{- end -}}
 {{- end -}}
 
-{{/* The gateway's config file (YAML, read with --config). */}}
+{{/* The gateway's config file (YAML, read with --config): the chart's values in the file's own key names. */}}
 {{- define "altgw.configFile" -}}
 # Written by the alternator-gateway chart. Tokens appear only as SHA-256 hex digests.
+{{- with .Values.tables }}
+tables:
+{{- range $table, $settings := . }}
+  {{ $table | quote }}:
+    {{- with $settings.partitionKey }}
+    partition_key: {{ . | quote }}
+    {{- end }}
+    {{- with $settings.keyAffinity }}
+    key_affinity: {{ . }}
+    {{- end }}
+    {{- with $settings.versionAttribute }}
+    version_attribute: {{ . | quote }}
+    {{- end }}
+{{- end }}
+{{- end }}
+{{- if .Values.auth.enabled }}
 principals:
 {{- range .Values.auth.principals }}
   - name: {{ .name | quote }}
-    token_sha256: {{ .tokenSha256 | lower | quote }}
-    permissions:
-{{- range .permissions }}
-      - table: {{ .table | quote }}
-        access: [{{ join ", " .access }}]
+    token_sha256:
+    {{- range .tokenSha256 }}
+      - {{ . | lower | quote }}
+    {{- end }}
+    tables:
+    {{- range $table, $permissions := .tables }}
+      {{ $table | quote }}: [{{ join ", " $permissions }}]
+    {{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -112,6 +135,9 @@ Checks across values that a JSON schema cannot express. Rendered by the Deployme
 {{- end -}}
 {{- if and $v.auth.enabled (not $v.auth.principals) (not $v.auth.existingSecret) -}}
 {{- fail "auth.principals: auth.enabled needs at least one principal (or auth.existingSecret)" -}}
+{{- end -}}
+{{- if and $v.auth.enabled $v.auth.existingSecret (or $v.auth.principals $v.tables) -}}
+{{- fail "auth.existingSecret: the Secret's config.yaml is the whole config file; put principals and tables there, not in values" -}}
 {{- end -}}
 {{- if and $v.autoscaling.enabled (gt ($v.autoscaling.minReplicas | int) ($v.autoscaling.maxReplicas | int)) -}}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" -}}
