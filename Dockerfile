@@ -18,8 +18,8 @@ COPY docker/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
  && apt-get install -y --no-install-recommends $(sed 's/#.*//' /tmp/runtime-packages.txt) \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
- && groupadd --system --gid 10001 altgw \
- && useradd --system --uid 10001 --gid altgw --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin altgw
+ && groupadd --gid 10001 altgw \
+ && useradd --uid 10001 --gid altgw --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin altgw
 COPY --from=build /alternator-gateway /usr/local/bin/alternator-gateway
 # Numeric user so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001

