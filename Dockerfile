@@ -1,8 +1,8 @@
 # Alternator Gateway container image.
 #   docker build -t alternator-gateway .
 #   docker run --rm -p 50051:50051 -p 9090:9090 alternator-gateway --backend-endpoints http://db:8000
-# The build stage runs the same scripts/setup.sh the README uses (in its build-only mode: no JRE, Python test
-# packages or DynamoDB Local); the runtime stage is a slim Debian with only the libraries the binary links.
+# The build stage runs the same scripts/setup.sh the README uses, in its build-only mode (no test or client
+# toolchains, no DynamoDB Local); the runtime stage is a slim Debian with only the libraries the binary links.
 
 FROM debian:12 AS build
 WORKDIR /src
