@@ -28,9 +28,7 @@ def command(language):
     if language == "go":
         return [os.path.join(STUBS, "go", "bin", "altgw-example-go")]
     if language == "java":
-        with open(os.path.join(STUBS, "java", "classpath")) as f:
-            classpath = os.path.join(STUBS, "java", "classes") + ":" + f.read().strip()
-        return ["java", "-cp", classpath, "io.alternator.gateway.example.Example"]
+        return [os.path.join(STUBS, "java", "example")]
     if language == "node":
         return ["node", os.path.join(ROOT, "client", "node", "example.js")]
     if language == "ruby":
@@ -38,7 +36,9 @@ def command(language):
     raise ValueError(language)
 
 
-def run_example(language, address, *args):
+def run_example(language, address, *args, env=None):
+    """Runs one example; `env` adds settings (TLS, token) to a clean environment."""
+    extra = env or {}
     env = {
         **os.environ,
         "ALTGW_ADDRESS": address,
@@ -49,6 +49,7 @@ def run_example(language, address, *args):
     }
     for name in ("ALTGW_CA_FILE", "ALTGW_TOKEN", "ALTGW_CLIENT_CERT", "ALTGW_CLIENT_KEY"):
         env.pop(name, None)
+    env.update(extra)
     return subprocess.run(command(language) + list(args), env=env, capture_output=True, text=True,
                           timeout=RUN_TIMEOUT)
 
