@@ -83,8 +83,13 @@ def gateway(dynamodb_local, tmp_path_factory):
     port = free_port()
     address = f"127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    process = subprocess.Popen([binary, "--listen", address, "--backend-endpoints", dynamodb_local],
-                               stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    flags = ["--listen", address, "--backend-endpoints", dynamodb_local]
+    # Gateways with an HTTP admin port (--admin-listen, default 0.0.0.0:9090) get a free loopback one, so that
+    # tests running in parallel never compete for a fixed port.
+    usage = subprocess.run([binary, "--help"], capture_output=True, text=True, timeout=30).stdout
+    if "--admin-listen" in usage:
+        flags += ["--admin-listen", f"127.0.0.1:{free_port()}"]
+    process = subprocess.Popen([binary] + flags, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
     channel = grpc.insecure_channel(address)
     health = health_pb2_grpc.HealthStub(channel)
     try:
