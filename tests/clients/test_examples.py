@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 
-import grpc
 import pytest
 
 from alternator.gateway.v1 import data_service_pb2 as data_pb
