@@ -33,6 +33,8 @@ struct Gateway {
   const model::PageTokenCodec& page_tokens;
   Scheduler& scheduler;  // backoff waits
   TransactionSupport transactions = TransactionSupport::kNative;
+  // Admission, load shedding, metrics and access logs of every call; null: none.
+  CallTracker* calls = nullptr;
 };
 
 // Sends `backend_call`; on success `parse` turns the answer into the response written to `*out`.
@@ -44,7 +46,8 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
   auto handle = gateway.backend.Execute(
       std::move(backend_call), call->deadline(),
       [&gateway, call, out, parse = std::move(parse), table = std::move(table)](
-          ErrorOr<nlohmann::json> answer, const alternator::CallStats&) mutable {
+          ErrorOr<nlohmann::json> answer, const alternator::CallStats& stats) mutable {
+        call->RecordBackend(stats);
         if (!answer.ok()) {
           if (answer.error().reason() == ::alternator::gateway::v1::TABLE_NOT_FOUND) {
             gateway.schemas.Invalidate(table);
@@ -66,6 +69,7 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
 // thread the schema became available). Errors finish the call.
 template <typename Next>
 void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const std::string& table, Next next) {
+  if (call->finished()) return;  // shed on arrival
   if (call->deadline_passed()) {
     call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
     return;
@@ -99,6 +103,7 @@ inline model::SchemaLookup LookupIn(const SchemaMap& schemas) {
 template <typename Next>
 void WithSchemas(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, std::vector<std::string> tables,
                  Next next) {
+  if (call->finished()) return;  // shed on arrival
   if (call->deadline_passed()) {
     call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
     return;

@@ -1,16 +1,19 @@
 #include "service/table_service.h"
 
 #include "model/table_requests.h"
+#include "service/methods.h"
 
 namespace altgw::service {
 namespace {
 
 // Translates without a schema, then executes and parses.
 template <typename Response, typename Parse>
-grpc::ServerUnaryReactor* TableCall(Gateway& gateway, grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* TableCall(Gateway& gateway, grpc::CallbackServerContext* context, const MethodInfo& method,
                                     ErrorOr<model::BackendCall> backend_call, Response* response, Parse parse) {
-  auto call = UnaryCall::Create(context);
-  if (call->deadline_passed()) {
+  auto call = UnaryCall::Create(context, gateway.calls, method);
+  if (call->finished()) {
+    // Shed: already answered.
+  } else if (call->deadline_passed()) {
     call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
   } else if (!backend_call.ok()) {
     call->Fail(backend_call.error());
@@ -26,7 +29,7 @@ grpc::ServerUnaryReactor* TableServiceImpl::CreateTable(grpc::CallbackServerCont
                                                         const v1::CreateTableRequest* request,
                                                         v1::CreateTableResponse* response) {
   Gateway& gateway = gateway_;
-  return TableCall(gateway_, context, model::TranslateCreateTable(*request), response,
+  return TableCall(gateway_, context, methods::kCreateTable, model::TranslateCreateTable(*request), response,
                    [&gateway](const nlohmann::json& body) -> ErrorOr<v1::CreateTableResponse> {
                      // The answer describes the new table: remember its schema for the first writes.
                      if (auto table = body.find("TableDescription"); table != body.end()) {
@@ -41,7 +44,7 @@ grpc::ServerUnaryReactor* TableServiceImpl::CreateTable(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* TableServiceImpl::DescribeTable(grpc::CallbackServerContext* context,
                                                           const v1::DescribeTableRequest* request,
                                                           v1::DescribeTableResponse* response) {
-  return TableCall(gateway_, context, model::TranslateDescribeTable(*request), response,
+  return TableCall(gateway_, context, methods::kDescribeTable, model::TranslateDescribeTable(*request), response,
                    model::ParseDescribeTableResponse);
 }
 
@@ -49,7 +52,7 @@ grpc::ServerUnaryReactor* TableServiceImpl::ListTables(grpc::CallbackServerConte
                                                        const v1::ListTablesRequest* request,
                                                        v1::ListTablesResponse* response) {
   Gateway& gateway = gateway_;
-  return TableCall(gateway_, context, model::TranslateListTables(*request, gateway_.page_tokens, absl::Now()),
+  return TableCall(gateway_, context, methods::kListTables, model::TranslateListTables(*request, gateway_.page_tokens, absl::Now()),
                    response, [&gateway](const nlohmann::json& body) {
                      return model::ParseListTablesResponse(body, gateway.page_tokens, absl::Now());
                    });
@@ -60,7 +63,7 @@ grpc::ServerUnaryReactor* TableServiceImpl::DeleteTable(grpc::CallbackServerCont
                                                         v1::DeleteTableResponse* response) {
   Gateway& gateway = gateway_;
   std::string table = request->table();
-  return TableCall(gateway_, context, model::TranslateDeleteTable(*request), response,
+  return TableCall(gateway_, context, methods::kDeleteTable, model::TranslateDeleteTable(*request), response,
                    [&gateway, table](const nlohmann::json&) -> ErrorOr<v1::DeleteTableResponse> {
                      gateway.schemas.Invalidate(table);
                      return v1::DeleteTableResponse();
