@@ -7,7 +7,14 @@
 
 namespace altgw::admin {
 
-AdminServer::AdminServer() : server_(std::make_unique<httplib::Server>()) {}
+AdminServer::AdminServer() : server_(std::make_unique<httplib::Server>()) {
+  // cpp-httplib's default also sets SO_REUSEPORT, which lets a second process bind the same port and
+  // silently take half of the probes and scrapes: only SO_REUSEADDR (quick restarts) here.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+}
 
 AdminServer::~AdminServer() { Stop(); }
 
@@ -38,6 +45,9 @@ absl::Status AdminServer::Start(const std::string& listen) {
     port_ = port;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the accept loop runs (and that loop would then never end):
+  // return only once it runs, so Stop() right after Start() cannot hang.
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return absl::OkStatus();
 }
 

@@ -11,7 +11,7 @@
 namespace altgw::observability {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string Timestamp(absl::Time now) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
@@ -82,7 +82,7 @@ void Logger::Write(std::FILE* out, const std::string& line) {
   std::fflush(out);
 }
 
-void Logger::Log(LogLevel level, absl::string_view message, const json& fields) {
+void Logger::Log(LogLevel level, absl::string_view message, const nlohmann::json& fields) {
   if (!Enabled(level)) return;
   json line = {{"time", Timestamp(absl::Now())}, {"level", LogLevelName(level)}, {"msg", message}};
   if (fields.is_object()) {

@@ -26,11 +26,13 @@ void CallTracker::Finished(uint64_t id, const observability::AccessRecord& recor
     running_.erase(id);
   }
   if (metrics_ != nullptr) metrics_->CallFinished(record.method, record.status, record.duration);
-  if (logger_ != nullptr) logger_->Access(record);
 }
 
 void CallTracker::Shed(const observability::AccessRecord& record) {
   if (metrics_ != nullptr) metrics_->CallShed(record.method);
+}
+
+void CallTracker::Log(const observability::AccessRecord& record) {
   if (logger_ != nullptr) logger_->Access(record);
 }
 

@@ -50,10 +50,13 @@ class CallTracker {
   // Admits a call, or refuses it (false) when max_in_flight calls are running; a refused call is counted
   // as shed. An admitted call must be reported once with Finished(id, ...).
   bool Admit(const MethodInfo& method, std::weak_ptr<TrackedCall> call, uint64_t* id);
-  // The call ended (record.status says how): metrics, access log, and it no longer counts as running.
+  // The call has its final status (record.status): metrics, and it no longer counts as running. Called
+  // just before the status is sent, so a client that got its answer finds it in the metrics.
   void Finished(uint64_t id, const observability::AccessRecord& record);
-  // A refused call's metrics and access line.
+  // A refused call's metrics (before its status is sent).
   void Shed(const observability::AccessRecord& record);
+  // The call's access line; after its status was sent (writing it never delays the answer).
+  void Log(const observability::AccessRecord& record);
 
   // Aborts every running call (see TrackedCall::AbortForShutdown). Returns how many were aborted.
   int AbortAll();

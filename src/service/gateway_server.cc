@@ -81,12 +81,13 @@ class GatewayServer::Core {
     options.probe_timeout = std::min(absl::Seconds(2), config.readiness_check_interval * 2);
     HealthService& health = health_;
     observability::Logger& logger = *logger_;
-    readiness_ = ReadinessMonitor::Create(&router_, &node_client_, *scheduler_, options, [&health, &logger](bool ready) {
+    readiness_ = ReadinessMonitor::Create(&router_, &node_client_, *scheduler_, options, [this, &health, &logger](bool ready) {
       for (const std::string& name : ReadinessFollowers()) {
         health.Set(name, ready ? HealthCheckResponse::SERVING : HealthCheckResponse::NOT_SERVING);
       }
-      logger.Log(ready ? observability::LogLevel::kInfo : observability::LogLevel::kWarn,
-                 ready ? "readiness SERVING" : "readiness NOT_SERVING");
+      logger.Log(ready || readiness_->draining() ? observability::LogLevel::kInfo : observability::LogLevel::kWarn,
+                 ready ? "readiness SERVING" : "readiness NOT_SERVING",
+                 {{"draining", readiness_->draining()}, {"backendUsable", readiness_->backend_usable()}});
     });
     health_.Set("liveness", HealthCheckResponse::SERVING);
     for (const std::string& name : ReadinessFollowers()) health_.Set(name, HealthCheckResponse::SERVING);
@@ -282,6 +283,10 @@ GatewayServer::~GatewayServer() {
 int GatewayServer::admin_port() const { return core_->admin() != nullptr ? core_->admin()->port() : 0; }
 
 bool GatewayServer::ready() const { return core_->readiness().ready(); }
+
+int64_t GatewayServer::in_flight_calls() const { return core_->calls().in_flight(); }
+
+std::string GatewayServer::metrics_text() const { return core_->metrics().Render(); }
 
 void GatewayServer::Wait() { server_->Wait(); }
 

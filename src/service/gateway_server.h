@@ -100,6 +100,10 @@ class GatewayServer {
 
   // Whether readiness is SERVING now.
   bool ready() const;
+  // Calls running now (what --max-in-flight bounds).
+  int64_t in_flight_calls() const;
+  // The Prometheus text of /metrics.
+  std::string metrics_text() const;
 
   class Core;
   Core& core() { return *core_; }

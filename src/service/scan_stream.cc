@@ -38,8 +38,9 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
       }
       observability::AccessRecord record = Record(ToGrpcStatus(error), error.reason_name());
       context_->AddTrailingMetadata("x-request-id", record.request_id);
-      reactor_->Finish(ToGrpcStatus(error));
       gateway_.calls->Shed(record);
+      reactor_->Finish(ToGrpcStatus(error));
+      gateway_.calls->Log(record);
       return;
     }
     admitted_ = true;
@@ -227,9 +228,9 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
     observability::AccessRecord record = Record(status, reason);
     context_->AddTrailingMetadata("x-request-id", record.request_id);
     CallTracker* tracker = admitted_ ? gateway_.calls : nullptr;
-    const uint64_t id = tracker_id_;
+    if (tracker != nullptr) tracker->Finished(tracker_id_, record);
     reactor_->Finish(status);
-    if (tracker != nullptr) tracker->Finished(id, record);
+    if (tracker != nullptr) tracker->Log(record);
   }
 
   Gateway& gateway_;

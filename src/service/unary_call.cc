@@ -43,8 +43,9 @@ std::shared_ptr<UnaryCall> UnaryCall::Create(grpc::CallbackServerContext* contex
       record = call->record_;
     }
     context->AddTrailingMetadata("x-request-id", record.request_id);
-    call->reactor_->Finish(ToGrpcStatus(error));
     tracker->Shed(record);
+    call->reactor_->Finish(ToGrpcStatus(error));
+    tracker->Log(record);
   }
   return call;
 }
@@ -130,9 +131,9 @@ void UnaryCall::End(const grpc::Status& status, const std::string& reason) {
   context_->AddTrailingMetadata("x-request-id", record.request_id);
   // Finish() may end gRPC's hold on the call, and with it this object: nothing of `this` after it.
   CallTracker* const tracker = tracker_;
-  const uint64_t id = tracker_id_;
+  if (tracker != nullptr) tracker->Finished(tracker_id_, record);
   reactor_->Finish(status);
-  if (tracker != nullptr) tracker->Finished(id, record);
+  if (tracker != nullptr) tracker->Log(record);
 }
 
 }  // namespace altgw::service

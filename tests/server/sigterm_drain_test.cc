@@ -160,7 +160,7 @@ TEST(SigtermDrain, UnderLoadNoCallFailsReadinessFlipsAtOnceAndTheProcessExitsZer
           v1::PutRequest put;
           put.set_table(table);
           (*put.mutable_item())["pk"].set_string_value(key);
-          (*put.mutable_item())["n"].set_integer_value(i);
+          (*put.mutable_item())["n"].mutable_number_value()->set_integer(i);
           v1::PutResponse response;
           status = stub.Put(context.get(), put, &response);
         } else {
@@ -169,7 +169,7 @@ TEST(SigtermDrain, UnderLoadNoCallFailsReadinessFlipsAtOnceAndTheProcessExitsZer
           (*get.mutable_key())["pk"].set_string_value(absl::StrCat("w", id, "-", i - 1));
           v1::GetResponse response;
           status = stub.Get(context.get(), get, &response);
-          if (status.ok() && !response.has_item()) status = grpc::Status(grpc::StatusCode::INTERNAL, "lost write");
+          if (status.ok() && !response.found()) status = grpc::Status(grpc::StatusCode::INTERNAL, "lost write");
         }
         if (status.ok() && use_a && sigterm_at_ns.load() != 0) served_by_a_after_sigterm.fetch_add(1);
         if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;

@@ -44,6 +44,8 @@ class StandInBackend {
   // Starts serving on `port` (0: a free one; the same port again after Stop()).
   void Start(int port) {
     server_ = std::make_unique<httplib::Server>();
+    // A thread per kept-alive connection: room for the gateway's pooled connections plus its probes.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
     server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
       response.set_content("healthy: stand-in", "text/plain");
     });
@@ -72,6 +74,8 @@ class StandInBackend {
     }
     stopping_.store(false);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // stop() before the accept loop runs would be lost (see AdminServer::Start).
+    while (!server_->is_running()) absl::SleepFor(absl::Milliseconds(1));
   }
 
   void Stop() {
