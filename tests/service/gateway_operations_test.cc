@@ -231,6 +231,48 @@ TEST_F(GatewayOperationsTest, CallsBeyondMaxInFlightAreShedWithRetryInfo) {
       << metrics;
 }
 
+TEST_F(GatewayOperationsTest, DatabaseAttemptsAndRetriesAreCountedByNodeOperationOutcomeAndReason) {
+  backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
+  backend_.Script("GetItem", {400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"})",
+                              absl::ZeroDuration()});
+  StartGateway([](GatewayConfig& config) { config.backend.max_attempts = 3; });
+  // Throttled three times (retried after a backoff on the only node), then reported.
+  EXPECT_EQ(Get("tbl").error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const std::string metrics = server_->metrics_text();
+  const std::string node = backend_.endpoint();
+  EXPECT_NE(metrics.find(R"(altgw_backend_requests_total{node=")" + node +
+                         R"(",operation="GetItem",outcome="4xx"} 3)"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(R"(altgw_backend_retries_total{reason="throttled"} 2)"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(grpc_server_call_duration_seconds_count{grpc_method="alternator.gateway.v1.DataService/Get",grpc_status="RESOURCE_EXHAUSTED"} 1)"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(GatewayOperationsTest, ScanStreamsAreShedAndCountedLikeUnaryCalls) {
+  backend_.Script("DescribeTable", {200, kSchema, absl::Milliseconds(1000)});
+  backend_.Script("GetItem", {200, "{}", absl::ZeroDuration()});
+  StartGateway([](GatewayConfig& config) { config.max_in_flight = 1; });
+  std::thread slow([&] { EXPECT_TRUE(Get("tbl").ok()); });
+  ASSERT_TRUE(TimeUntil([&] { return server_->in_flight_calls() == 1; }, absl::Seconds(5)));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::ScanRequest request;
+  request.set_table("tbl");
+  auto reader = data_->Scan(&context, request);
+  v1::ScanResponse page;
+  EXPECT_FALSE(reader->Read(&page));
+  const grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(DecodeError(status).reason(), "OVERLOADED");
+  slow.join();
+  const std::string metrics = server_->metrics_text();
+  EXPECT_NE(metrics.find(R"(altgw_shed_calls_total{grpc_method="alternator.gateway.v1.DataService/Scan"} 1)"),
+            std::string::npos)
+      << metrics;
+}
+
 TEST_F(GatewayOperationsTest, DrainDeadlineEndsRunningCallsWithTheirOwnRetryableOrUnknownStatus) {
   backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
   backend_.Script("GetItem", {200, "{}", absl::Seconds(8)});
