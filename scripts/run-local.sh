@@ -26,7 +26,8 @@ start_dynamodb_local "$DDB_PORT" "$RUN_DIR/dynamodb-local.log"
 
 echo "Starting the gateway on $LISTEN (log: $RUN_DIR/gateway.log)"
 "$ALTGW_ROOT/build/server/alternator-gateway" --listen "$LISTEN" \
-  --backend-endpoints "http://127.0.0.1:$DDB_PORT" >"$RUN_DIR/gateway.log" 2>&1 &
+  --backend-endpoints "http://127.0.0.1:$DDB_PORT" --admin-listen "${ALTGW_ADMIN_LISTEN:-127.0.0.1:9090}" \
+  >"$RUN_DIR/gateway.log" 2>&1 &
 GW_PID=$!
 wait_for_gateway "$LISTEN"
 

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,20 @@ std::string WithDefault(const std::string& description, bool on) {
   return description + (on ? " (default: on)" : " (default: off)");
 }
 
+// Like config::PositiveDuration(), but zero is allowed ("0s": no delay).
+struct NonNegativeDurationValidator : CLI::Validator {
+  NonNegativeDurationValidator() {
+    name_ = "DURATION";
+    func_ = [](const std::string& text) -> std::string {
+      absl::Duration parsed;
+      if (!absl::ParseDuration(text, &parsed) || parsed < absl::ZeroDuration()) {
+        return "must be a duration of zero or more such as 0s, 500ms or 10s";
+      }
+      return "";
+    };
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -35,6 +50,7 @@ int main(int argc, char** argv) {
                "and other DynamoDB-compatible databases."};
   app.option_defaults()->always_capture_default();
   const CLI::Validator duration = altgw::config::PositiveDuration();
+  const NonNegativeDurationValidator non_negative_duration;
 
   app.add_option("--listen", config.listen_address, "gRPC listen address host:port")->envname("ALTGW_LISTEN");
   auto* endpoints_flag = app.add_option("--backend-endpoints", config.backend_endpoints,
@@ -171,6 +187,58 @@ int main(int argc, char** argv) {
                "Read a bearer token from standard input, print its SHA-256 (a principal's token_sha256 in the "
                "config file) and exit");
 
+
+  // Operations: admin port, logs, drain, server limits.
+  config.admin_listen = "0.0.0.0:9090";
+  app.add_option("--admin-listen", config.admin_listen,
+                 "HTTP admin address host:port (/healthz, /readyz, /metrics); empty: no admin server")
+      ->envname("ALTGW_ADMIN_LISTEN");
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "Log level: debug, info, warn, error (warn and error turn the access "
+                                           "log off)")
+      ->envname("ALTGW_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--access-log", config.access_log,
+                 "Where the JSON access log (one line per call) goes: - for stderr, or a file path (appended to)")
+      ->envname("ALTGW_ACCESS_LOG");
+  std::string drain_delay = "5s";
+  app.add_option("--drain-delay", drain_delay,
+                 "On SIGTERM/SIGINT: how long to keep serving with readiness NOT_SERVING before stopping")
+      ->envname("ALTGW_DRAIN_DELAY")
+      ->check(non_negative_duration);
+  std::string drain_timeout = "20s";
+  app.add_option("--drain-timeout", drain_timeout,
+                 "Then: how long running calls get to finish; the rest end with UNAVAILABLE (SHUTTING_DOWN)")
+      ->envname("ALTGW_DRAIN_TIMEOUT")
+      ->check(non_negative_duration);
+  std::string readiness_damping = "10s";
+  app.add_option("--readiness-damping", readiness_damping,
+                 "Readiness turns NOT_SERVING only after the database has been unusable this long")
+      ->envname("ALTGW_READINESS_DAMPING")
+      ->check(non_negative_duration);
+  app.add_option("--max-in-flight", config.max_in_flight,
+                 "Load shedding: calls beyond this many running ones get RESOURCE_EXHAUSTED (OVERLOADED) with "
+                 "RetryInfo; 0: no bound")
+      ->envname("ALTGW_MAX_IN_FLIGHT")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  app.add_option("--max-message-bytes", config.max_message_bytes, "Largest gRPC message received or sent")
+      ->envname("ALTGW_MAX_MESSAGE_BYTES")
+      ->check(CLI::Range(1024, std::numeric_limits<int>::max()));
+  app.add_option("--max-concurrent-streams", config.max_concurrent_streams,
+                 "Concurrent calls (HTTP/2 streams) per client connection")
+      ->envname("ALTGW_MAX_CONCURRENT_STREAMS")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  std::string max_connection_age = "30m";
+  app.add_option("--max-connection-age", max_connection_age,
+                 "Close client connections (GOAWAY) after this age so clients re-balance over replicas")
+      ->envname("ALTGW_MAX_CONNECTION_AGE")
+      ->check(duration);
+  std::string max_connection_age_grace = "60s";
+  app.add_option("--max-connection-age-grace", max_connection_age_grace,
+                 "Time the calls of an aged connection get to finish (at least the longest call deadline)")
+      ->envname("ALTGW_MAX_CONNECTION_AGE_GRACE")
+      ->check(non_negative_duration);
+
   CLI11_PARSE(app, argc, argv);
 
   if (hash_token) {
@@ -188,6 +256,13 @@ int main(int argc, char** argv) {
   if (scopes_flag->count() > 0) structured.routing_scopes = scopes;
   structured.versioned_tables = versioned_tables;
   structured.table_key_affinity = table_affinity;
+
+  config.log_level = *altgw::observability::ParseLogLevel(log_level);
+  config.drain_delay = DurationOf(drain_delay);
+  config.drain_timeout = DurationOf(drain_timeout);
+  config.readiness_damping = DurationOf(readiness_damping);
+  config.max_connection_age = DurationOf(max_connection_age);
+  config.max_connection_age_grace = DurationOf(max_connection_age_grace);
 
   config.routing.discovery = *altgw::routing::ParseDiscoveryMode(discovery);
   config.routing.probe_interval = DurationOf(probe_interval);
@@ -223,15 +298,20 @@ int main(int argc, char** argv) {
                 : config.tls.client_ca_file.empty() ? "TLS"
                                                      : "mTLS")
             << ", " << (config.principals.empty() ? "no authentication" : "bearer-token authentication")
-            << "), database " << absl::StrJoin(config.backend_endpoints, ",") << std::endl;
+            << "), admin on port " << (*server)->admin_port() << ", database " << absl::StrJoin(config.backend_endpoints, ",") << std::endl;
 
+  // Graceful shutdown: readiness NOT_SERVING at once, serve on for --drain-delay, stop accepting, give
+  // running calls --drain-timeout, end the rest with a retryable status; then the server (and with it the
+  // database connections and the logs) is closed and flushed, and the process exits 0.
   std::thread signal_waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    std::cerr << "alternator-gateway: signal " << signal << ", shutting down" << std::endl;
-    (*server)->Shutdown(absl::Seconds(5));
+    std::cerr << "alternator-gateway: signal " << signal << ", draining" << std::endl;
+    (*server)->Drain(config.drain_delay, config.drain_timeout);
   });
   (*server)->Wait();
   signal_waiter.join();
+  server->reset();
+  std::cerr << "alternator-gateway: stopped" << std::endl;
   return 0;
 }

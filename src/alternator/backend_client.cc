@@ -32,6 +32,25 @@ routing::AttemptResult HealthOf(const HttpResponse& response) {
   }
 }
 
+// The attempt outcome label of BackendObserver (a small fixed set).
+absl::string_view OutcomeLabel(const HttpResponse& response) {
+  switch (response.outcome) {
+    case Outcome::kResponse:
+      return response.status < 300 ? "2xx" : response.status < 400 ? "3xx" : response.status < 500 ? "4xx" : "5xx";
+    case Outcome::kNotSent:
+      return "not_sent";
+    case Outcome::kTimedOut:
+      return "timeout";
+    case Outcome::kConnectionLost:
+      return "connection_lost";
+    case Outcome::kCancelled:
+      return "cancelled";
+    case Outcome::kFailed:
+      break;
+  }
+  return "failed";
+}
+
 double Jitter() {
   thread_local std::minstd_rand engine(std::random_device{}());
   return std::uniform_real_distribution<double>(0.5, 1.5)(engine);
@@ -131,6 +150,9 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
       absl::MutexLock lock(&mu_);  // stats_ is read by a Finish() on a Cancel() path
       ++stats_.attempts;
     }
+    if (stats_.attempts > 1 && client_.options_.observer != nullptr) {
+      client_.options_.observer->OnBackendRetry(retry_reason_);
+    }
 
     HttpRequest request;
     request.url = absl::StrCat(node_->base_url, "/");
@@ -187,6 +209,10 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
       stats_.last_node = node_->base_url;
     }
     client_.router_.Report(*node_, HealthOf(response));
+    if (client_.options_.observer != nullptr) {
+      client_.options_.observer->OnBackendAttempt(node_->base_url, call_.operation, OutcomeLabel(response),
+                                                  response.elapsed);
+    }
 
     switch (response.outcome) {
       case Outcome::kResponse:
@@ -211,6 +237,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
           last_error_ = GatewayError::BackendUnavailable(
               absl::StrCat(node_->base_url, ": ", response.error), absl::Milliseconds(100));
         }
+        retry_reason_ = "not_sent";
         NextAttempt();
         return;
       case Outcome::kTimedOut:
@@ -222,6 +249,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
           // been applied: the call then ends as WRITE_OUTCOME_UNKNOWN.
           write_may_be_applied_ = true;
           last_error_ = GatewayError::WriteOutcomeUnknown(what);
+          retry_reason_ = "repeatable_write_lost";
           NextAttempt();
         } else if (response.request_sent && !is_read()) {
           Finish(GatewayError::WriteOutcomeUnknown(what));
@@ -234,6 +262,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
           last_error_ = response.request_sent
                             ? GatewayError::BackendReadFailed(what)
                             : GatewayError::BackendUnavailable(what, absl::Milliseconds(100));
+          retry_reason_ = OutcomeLabel(response);
           NextAttempt();
         }
         return;
@@ -263,6 +292,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
           return;
         }
         last_error_ = std::move(mapped.error);
+        retry_reason_ = "read_failed";
         NextAttempt();
         return;
       case Retry::kWithBackoff: {
@@ -283,6 +313,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
           return;
         }
         retry_same_node_ = true;
+        retry_reason_ = "throttled";
         auto self = shared_from_this();
         client_.scheduler_.RunAfter(delay, [self]() mutable { self->NextAttempt(); });
         return;
@@ -324,6 +355,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   std::optional<routing::NodeTarget> node_;
   bool retry_same_node_ = false;
   bool write_may_be_applied_ = false;  // a repeatable write's copy was lost after sending
+  absl::string_view retry_reason_ = "none";  // why the next attempt is a retry (for the observer)
   bool attempt_capped_by_deadline_ = false;  // the current attempt's timeout is the time left
   std::optional<GatewayError> last_error_;
   std::atomic<bool> finished_{false};

@@ -16,6 +16,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "alternator/backend_observer.h"
 #include "alternator/http_transport.h"
 #include "alternator/sigv4.h"
 #include "common/error_or.h"
@@ -45,6 +46,8 @@ struct BackendClientOptions {
   size_t compression_threshold = 1024;
   // Ask for compressed answers and decode them.
   bool accept_compressed_responses = false;
+  // Told about every attempt and retry (metrics); not owned; may be null.
+  BackendObserver* observer = nullptr;
 };
 
 // What happened, for metrics and access logs.

@@ -172,6 +172,15 @@ GatewayError GatewayError::BackendLimitExceeded(std::string backend_message) {
   return e;
 }
 
+GatewayError GatewayError::Overloaded(int64_t max_in_flight, absl::Duration retry_after) {
+  GatewayError e(absl::StatusCode::kResourceExhausted, ::alternator::gateway::v1::OVERLOADED,
+                 "the gateway is at its bound of concurrent calls and shed this one (nothing was done); retry "
+                 "after the delay in RetryInfo");
+  e.metadata_.emplace_back("maxInFlight", absl::StrCat(max_in_flight));
+  e.retry_delay_ = retry_after;
+  return e;
+}
+
 GatewayError GatewayError::BackendUnavailable(std::string description, absl::Duration retry_after) {
   GatewayError e(absl::StatusCode::kUnavailable, ::alternator::gateway::v1::BACKEND_UNAVAILABLE,
                  absl::StrCat("no database node could be reached (nothing was applied): ", description));
@@ -202,6 +211,14 @@ GatewayError GatewayError::DeadlineExceeded(std::string description) {
 GatewayError GatewayError::Cancelled() {
   return GatewayError(absl::StatusCode::kCancelled, ::alternator::gateway::v1::CANCELLED,
                       "the call was cancelled");
+}
+
+GatewayError GatewayError::ShuttingDown() {
+  GatewayError e(absl::StatusCode::kUnavailable, ::alternator::gateway::v1::SHUTTING_DOWN,
+                 "the gateway is shutting down and the call did not finish before its drain deadline; nothing "
+                 "was applied, retrying is safe");
+  e.retry_delay_ = absl::ZeroDuration();
+  return e;
 }
 
 GatewayError GatewayError::UnsupportedByBackend(std::string operation, std::string backend_message) {

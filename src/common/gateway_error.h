@@ -68,6 +68,8 @@ class GatewayError {
   // --- Overload. ---
   static GatewayError BackendThrottled(std::string backend_type, absl::Duration retry_after);
   static GatewayError BackendLimitExceeded(std::string backend_message);
+  // The gateway shed the call: `max_in_flight` calls were already running. Nothing was done.
+  static GatewayError Overloaded(int64_t max_in_flight, absl::Duration retry_after);
 
   // --- Availability and ambiguity. ---
   // Nothing was applied; the same call may be retried.
@@ -78,6 +80,8 @@ class GatewayError {
   static GatewayError WriteOutcomeUnknown(std::string description);
   static GatewayError DeadlineExceeded(std::string description);
   static GatewayError Cancelled();
+  // The drain deadline of a shutdown passed first; the call was not applied (or is a read): retry.
+  static GatewayError ShuttingDown();
 
   // --- Backend capability, credentials, protocol. ---
   static GatewayError UnsupportedByBackend(std::string operation, std::string backend_message);

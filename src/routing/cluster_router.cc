@@ -329,6 +329,11 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
     return out;
   }
 
+  Counters counters() const {
+    return Counters{refreshes_.load(), discovery_failures_.load(), affinity_plans_.load(),
+                    round_robin_plans_.load()};
+  }
+
   RoutingScope active_scope() const { return Snapshot()->scope; }
   bool discovery_enabled() const { return discovery_; }
   size_t usable_nodes() const {
@@ -381,6 +386,7 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
           why->reason = absl::StrCat("key affinity (", AffinityModeName(mode), "): batch vote of ", votes.size(),
                                      " entries over ", n, " nodes", ScopeNote(*topology));
         }
+        if (why == nullptr) affinity_plans_.fetch_add(1, std::memory_order_relaxed);
         return std::make_unique<OrderedPlan>(topology, BatchVote(votes, n), down_last_resort);
       }
       affinity = false;
@@ -397,6 +403,7 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
           why->reason = absl::StrCat("key affinity (", AffinityModeName(mode), "): partition key hash ", seed,
                                      " plans over ", n, " nodes", ScopeNote(*topology));
         }
+        if (why == nullptr) affinity_plans_.fetch_add(1, std::memory_order_relaxed);
         return std::make_unique<OrderedPlan>(topology, seed, down_last_resort);
       }
     }
@@ -405,6 +412,7 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
       why->reason = absl::StrCat(reason, " over the ", topology->nodes.size(), " nodes of scope ",
                                  topology->scope.ToString());
     }
+    if (why == nullptr) round_robin_plans_.fetch_add(1, std::memory_order_relaxed);
     const size_t count = std::max<size_t>(1, topology->nodes.size());
     return std::make_unique<RoundRobinPlan>(topology, static_cast<size_t>(rr % count), down_last_resort);
   }
@@ -865,6 +873,9 @@ class ClusterRouter::Impl : public std::enable_shared_from_this<ClusterRouter::I
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> refreshes_{0};
   std::atomic<uint64_t> discovery_failures_{0};
+  // Plans made (not explanations), by whether key affinity chose the order. Mutable: MakePlan is const.
+  mutable std::atomic<uint64_t> affinity_plans_{0};
+  mutable std::atomic<uint64_t> round_robin_plans_{0};
 };
 
 ClusterRouter::ClusterRouter(RouterConfig config, NodeClient& client, Scheduler& scheduler)
@@ -880,5 +891,6 @@ ClusterRouter::Explanation ClusterRouter::Explain(const RouteRequest& request) c
 RoutingScope ClusterRouter::active_scope() const { return impl_->active_scope(); }
 bool ClusterRouter::discovery_enabled() const { return impl_->discovery_enabled(); }
 size_t ClusterRouter::usable_nodes() const { return impl_->usable_nodes(); }
+ClusterRouter::Counters ClusterRouter::counters() const { return impl_->counters(); }
 
 }  // namespace altgw::routing

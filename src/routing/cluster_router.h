@@ -68,6 +68,15 @@ class ClusterRouter final : public Router {
   // Nodes of the active scope that can take traffic (ACTIVE or QUARANTINED).
   size_t usable_nodes() const;
 
+  // Monotonic counts since start, for metrics.
+  struct Counters {
+    uint64_t refreshes = 0;           // /localnodes refresh rounds finished (successful or not)
+    uint64_t refresh_failures = 0;    // rounds that failed (the node list was kept)
+    uint64_t affinity_plans = 0;      // request plans ordered by key affinity
+    uint64_t round_robin_plans = 0;   // request plans in round-robin order
+  };
+  Counters counters() const;
+
   class Impl;
 
  private:

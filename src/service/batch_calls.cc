@@ -1,4 +1,5 @@
 #include "service/batch_calls.h"
+#include "service/methods.h"
 
 #include <deque>
 #include <random>
@@ -74,7 +75,8 @@ class BatchGetRun : public std::enable_shared_from_this<BatchGetRun> {
     auto self = shared_from_this();
     const int retry = work.retry;
     gateway_.backend.Execute(model::BatchGetCall(work.request_items), call_->deadline(),
-                             [self, retry](ErrorOr<json> answer, const alternator::CallStats&) {
+                             [self, retry](ErrorOr<json> answer, const alternator::CallStats& stats) {
+                               self->call_->RecordBackend(stats);
                                self->OnAnswer(retry, std::move(answer));
                              });
   }
@@ -206,11 +208,13 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
   void Run(Work work) {
     auto self = shared_from_this();
     auto shared_work = std::make_shared<Work>(std::move(work));
-    gateway_.backend.Execute(model::BatchWriteCall(shared_work->request_items, shared_work->partition_keys),
+    // Attached so a cancellation or a drain abort stops it, and a drain abort knows a write was sent.
+    call_->Attach(gateway_.backend.Execute(model::BatchWriteCall(shared_work->request_items, shared_work->partition_keys),
                              call_->deadline(),
-                             [self, shared_work](ErrorOr<json> answer, const alternator::CallStats&) {
+                             [self, shared_work](ErrorOr<json> answer, const alternator::CallStats& stats) {
+                               self->call_->RecordBackend(stats);
                                self->OnAnswer(std::move(*shared_work), std::move(answer));
-                             });
+                             }));
   }
 
   void OnAnswer(Work work, ErrorOr<json> answer) {
@@ -299,7 +303,7 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
 
 grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerContext* context,
                                       const v1::BatchGetRequest* request, v1::BatchGetResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway.calls, methods::kBatchGet);
   // gRPC frees *request once the call is done, and a cancellation can finish the call before the schemas
   // arrive: translate a copy.
   auto owned = std::make_shared<const v1::BatchGetRequest>(*request);
@@ -321,7 +325,7 @@ grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerContext* context,
                                         const v1::BatchWriteRequest* request, v1::BatchWriteResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway.calls, methods::kBatchWrite);
   // A copy, as in RunBatchGet: the request must outlive a cancellation during the schema lookups.
   auto owned = std::make_shared<const v1::BatchWriteRequest>(*request);
   std::vector<std::string> tables;

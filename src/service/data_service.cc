@@ -3,6 +3,7 @@
 #include "model/item_requests.h"
 #include "model/query_requests.h"
 #include "service/batch_calls.h"
+#include "service/methods.h"
 #include "service/scan_stream.h"
 #include "service/transaction_calls.h"
 
@@ -20,7 +21,8 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
                      v1::PutResponse* response, SchemaPtr schema, int attempt) {
   auto handle = gateway.backend.Execute(
       model::VersionReadCall(*schema, model::EncodedKeyOfItem(*schema, *request)), call->deadline(),
-      [&gateway, call, request, response, schema, attempt](ErrorOr<json> read, const alternator::CallStats&) {
+      [&gateway, call, request, response, schema, attempt](ErrorOr<json> read, const alternator::CallStats& stats) {
+        call->RecordBackend(stats);
         if (!read.ok()) {
           call->Fail(read.error());
           return;
@@ -39,7 +41,8 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
         auto write = gateway.backend.Execute(
             std::move(put).value(), call->deadline(),
             [&gateway, call, request, response, schema, attempt, answer](ErrorOr<json> written,
-                                                                         const alternator::CallStats&) {
+                                                                         const alternator::CallStats& stats) {
+              call->RecordBackend(stats);
               if (!written.ok()) {
                 if (written.error().reason() == ::alternator::gateway::v1::VERSION_MISMATCH &&
                     attempt < kVersionedPutAttempts) {
@@ -65,7 +68,7 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
 
 grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* context, const v1::PutRequest* request,
                                                v1::PutResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kPut);
   if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
@@ -93,7 +96,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* cont
 
 grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* context, const v1::GetRequest* request,
                                                v1::GetResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kGet);
   if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
@@ -110,7 +113,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* cont
 
 grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* context,
                                                   const v1::DeleteRequest* request, v1::DeleteResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kDelete);
   if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
@@ -126,7 +129,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* c
 
 grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* context,
                                                   const v1::UpdateRequest* request, v1::UpdateResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kUpdate);
   if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
@@ -144,7 +147,7 @@ grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* c
 
 grpc::ServerUnaryReactor* DataServiceImpl::Query(grpc::CallbackServerContext* context,
                                                  const v1::QueryRequest* request, v1::QueryResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kQuery);
   if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {

@@ -36,6 +36,8 @@ struct Gateway {
   TransactionSupport transactions = TransactionSupport::kNative;
   // Bearer-token authentication and table permissions; null or disabled: every call is allowed.
   const Authorizer* authorizer = nullptr;
+  // Admission, load shedding, metrics and access logs of every call; null: none.
+  CallTracker* calls = nullptr;
 };
 
 // Checks that the caller may have `needed` (see authorizer.h); if not, fails the call and returns false.
@@ -58,7 +60,8 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
   auto handle = gateway.backend.Execute(
       std::move(backend_call), call->deadline(),
       [&gateway, call, out, parse = std::move(parse), table = std::move(table)](
-          ErrorOr<nlohmann::json> answer, const alternator::CallStats&) mutable {
+          ErrorOr<nlohmann::json> answer, const alternator::CallStats& stats) mutable {
+        call->RecordBackend(stats);
         if (!answer.ok()) {
           if (answer.error().reason() == ::alternator::gateway::v1::TABLE_NOT_FOUND) {
             gateway.schemas.Invalidate(table);
@@ -80,6 +83,7 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
 // thread the schema became available). Errors finish the call.
 template <typename Next>
 void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const std::string& table, Next next) {
+  if (call->finished()) return;  // shed on arrival
   if (call->deadline_passed()) {
     call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
     return;
@@ -113,6 +117,7 @@ inline model::SchemaLookup LookupIn(const SchemaMap& schemas) {
 template <typename Next>
 void WithSchemas(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, std::vector<std::string> tables,
                  Next next) {
+  if (call->finished()) return;  // shed on arrival
   if (call->deadline_passed()) {
     call->Fail(GatewayError::DeadlineExceeded("the call's deadline had passed when it arrived"));
     return;

@@ -1,4 +1,5 @@
 #include "service/routing_service.h"
+#include "service/methods.h"
 
 #include "model/decimal.h"
 #include "model/key_codec.h"
@@ -24,7 +25,7 @@ v1::NodeState ToProto(routing::NodeState state) {
 grpc::ServerUnaryReactor* RoutingServiceImpl::ListNodes(grpc::CallbackServerContext* context,
                                                         const v1::ListNodesRequest* request,
                                                         v1::ListNodesResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kListNodes);
   // The cluster's layout is operator information: admin of all tables.
   if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, "*"}})) return call->reactor();
   call->Succeed([&] {
@@ -50,7 +51,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListNodes(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RoutingServiceImpl::ExplainRoute(grpc::CallbackServerContext* context,
                                                            const v1::ExplainRouteRequest* request,
                                                            v1::ExplainRouteResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway_.calls, methods::kExplainRoute);
   if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, request->table()}})) return call->reactor();
   routing::ClusterRouter& router = router_;
   WithSchema(gateway_, call, request->table(), [call, request, response, &router](const SchemaPtr& schema) {

@@ -5,6 +5,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "model/scan_requests.h"
+#include "service/methods.h"
 
 namespace altgw::service {
 namespace {
@@ -15,11 +16,11 @@ using nlohmann::json;
 // The stream's state, shared with asynchronous completions (which may outlive the reactor: they check
 // `finished_` before touching it). It holds a copy of the request: gRPC frees its own once the stream is
 // done, which a cancellation can make happen while the schema lookup is still running.
-class ScanState : public std::enable_shared_from_this<ScanState> {
+class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanState> {
  public:
   ScanState(Gateway& gateway, grpc::ServerWriteReactor<v1::ScanResponse>* reactor, grpc::CallbackServerContext* context,
             const v1::ScanRequest* request)
-      : gateway_(gateway), reactor_(reactor), request_(*request) {
+      : gateway_(gateway), reactor_(reactor), context_(context), request_(*request), start_(absl::Now()) {
     // The metadata is read here, while gRPC's context is certainly alive.
     if (gateway.authorizer != nullptr) {
       denied_ = gateway.authorizer->Check(*context, {{Permission::kRead, request->table()}});
@@ -27,9 +28,26 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
     const auto deadline = context->deadline();
     deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                          : absl::FromChrono(deadline);
+    record_.method = methods::kScan.name;
+    ReadCallerIds(context->client_metadata(), record_);
   }
 
   void Begin() {
+    if (gateway_.calls != nullptr && !gateway_.calls->Admit(methods::kScan, weak_from_this(), &tracker_id_)) {
+      const GatewayError error =
+          GatewayError::Overloaded(gateway_.calls->max_in_flight(), CallTracker::ShedRetryDelay());
+      {
+        absl::MutexLock lock(&mu_);
+        finished_ = true;
+      }
+      observability::AccessRecord record = Record(ToGrpcStatus(error), error.reason_name());
+      context_->AddTrailingMetadata("x-request-id", record.request_id);
+      gateway_.calls->Shed(record);
+      reactor_->Finish(ToGrpcStatus(error));
+      gateway_.calls->Log(record);
+      return;
+    }
+    admitted_ = true;
     if (denied_) {
       Fail(*denied_);
       return;
@@ -66,11 +84,15 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
   void OnWriteDone(bool ok) {
     bool finish_ok = false;
     bool fetch = false;
+    bool aborted = false;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (finished_) return;
-      if (cancelled_ || !ok) {
+      if (aborted_) {
+        finished_ = true;
+        aborted = true;
+      } else if (cancelled_ || !ok) {
         finished_ = true;
       } else if (last_written_) {
         finished_ = true;
@@ -82,10 +104,31 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
     if (fetch) {
       FetchPage();
     } else if (finish_ok) {
-      reactor_->Finish(grpc::Status::OK);
+      End(grpc::Status::OK, "");
+    } else if (aborted) {
+      End(ToGrpcStatus(GatewayError::ShuttingDown()), GatewayError::ShuttingDown().reason_name());
     } else {
-      reactor_->Finish(ToGrpcStatus(GatewayError::Cancelled()));
+      End(ToGrpcStatus(GatewayError::Cancelled()), GatewayError::Cancelled().reason_name());
     }
+  }
+
+  // A drain ran out of time. Scans only read: SHUTTING_DOWN (retryable; the caller resumes from the last
+  // resume token it got). While a write is in flight, OnWriteDone finishes the stream.
+  void AbortForShutdown() override {
+    std::shared_ptr<alternator::BackendCallHandle> backend;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      aborted_ = true;
+      backend = std::move(backend_);
+      if (writing_) {
+        if (backend) backend->Cancel();
+        return;
+      }
+      finished_ = true;
+    }
+    if (backend) backend->Cancel();
+    End(ToGrpcStatus(GatewayError::ShuttingDown()), GatewayError::ShuttingDown().reason_name());
   }
 
   void OnCancel() {
@@ -102,7 +145,7 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
       finished_ = true;
     }
     if (backend) backend->Cancel();
-    reactor_->Finish(ToGrpcStatus(GatewayError::Cancelled()));
+    End(ToGrpcStatus(GatewayError::Cancelled()), GatewayError::Cancelled().reason_name());
   }
 
  private:
@@ -122,7 +165,10 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
     auto self = shared_from_this();
     auto handle = gateway_.backend.Execute(
         plan_->PageCall(next_key_ ? &*next_key_ : nullptr, limit), deadline_,
-        [self](ErrorOr<json> answer, const alternator::CallStats&) { self->OnPage(std::move(answer)); });
+        [self](ErrorOr<json> answer, const alternator::CallStats& stats) {
+          self->RecordBackend(stats);
+          self->OnPage(std::move(answer));
+        });
     absl::MutexLock lock(&mu_);
     if (finished_) {
       handle->Cancel();
@@ -167,12 +213,41 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
       finished_ = true;
       backend_.reset();
     }
-    reactor_->Finish(ToGrpcStatus(error));
+    End(ToGrpcStatus(error), error.reason_name());
+  }
+
+  void RecordBackend(const alternator::CallStats& stats) {
+    absl::MutexLock lock(&mu_);
+    record_.attempts += stats.attempts;
+    record_.backend_time += stats.backend_time;
+    if (!stats.last_node.empty()) record_.node = stats.last_node;
+  }
+
+  observability::AccessRecord Record(const grpc::Status& status, const std::string& reason) {
+    absl::MutexLock lock(&mu_);
+    record_.status = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+    record_.reason = reason;
+    record_.duration = absl::Now() - start_;
+    return record_;
+  }
+
+  // Sends the final status (the caller won the race for finished_) and reports the call.
+  void End(const grpc::Status& status, const std::string& reason) {
+    observability::AccessRecord record = Record(status, reason);
+    context_->AddTrailingMetadata("x-request-id", record.request_id);
+    CallTracker* tracker = admitted_ ? gateway_.calls : nullptr;
+    if (tracker != nullptr) tracker->Finished(tracker_id_, record);
+    reactor_->Finish(status);
+    if (tracker != nullptr) tracker->Log(record);
   }
 
   Gateway& gateway_;
   grpc::ServerWriteReactor<v1::ScanResponse>* reactor_;
+  grpc::CallbackServerContext* const context_;  // valid until OnDone, which follows End()
   const v1::ScanRequest request_;
+  const absl::Time start_;
+  bool admitted_ = false;  // set in Begin(), before anything can finish the stream
+  uint64_t tracker_id_ = 0;
   absl::Time deadline_;
   SchemaPtr schema_;
   std::optional<GatewayError> denied_;  // the caller may not read the table
@@ -186,6 +261,8 @@ class ScanState : public std::enable_shared_from_this<ScanState> {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool last_written_ ABSL_GUARDED_BY(mu_) = false;
+  bool aborted_ ABSL_GUARDED_BY(mu_) = false;  // a drain ran out of time
+  observability::AccessRecord record_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<alternator::BackendCallHandle> backend_ ABSL_GUARDED_BY(mu_);
 };
 

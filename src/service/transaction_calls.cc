@@ -1,4 +1,5 @@
 #include "service/transaction_calls.h"
+#include "service/methods.h"
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -92,7 +93,8 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
       const model::TableSchema& schema = *schemas_.at(table);
       gateway_.backend.Execute(
           model::VersionReadCall(schema, plan->version_read_keys[r]), call_->deadline(),
-          [self, reads, index, &schema](ErrorOr<json> answer, const alternator::CallStats&) {
+          [self, reads, index, &schema](ErrorOr<json> answer, const alternator::CallStats& stats) {
+            self->call_->RecordBackend(stats);
             ErrorOr<model::VersionExpectation> version =
                 answer.ok() ? model::ParseVersionRead(*answer, schema) : ErrorOr<model::VersionExpectation>(answer.error());
             bool done = false;
@@ -123,7 +125,8 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
     };
     auto self = shared_from_this();
     call_->Attach(gateway_.backend.Execute(std::move(transaction), call_->deadline(),
-                                           [self, plan](ErrorOr<json> answer, const alternator::CallStats&) {
+                                           [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
+                                             self->call_->RecordBackend(stats);
                                              self->Finish(*plan, answer.ok() ? std::nullopt
                                                                              : std::optional(answer.error()));
                                            }));
@@ -140,7 +143,8 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
       // Condition checks only: read the item consistently and judge it.
       call_->Attach(gateway_.backend.Execute(
           model::SingleItemReadCall(*plan), call_->deadline(),
-          [self, plan](ErrorOr<json> answer, const alternator::CallStats&) {
+          [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
+            self->call_->RecordBackend(stats);
             if (!answer.ok()) {
               self->call_->Fail(answer.error());
               return;
@@ -158,7 +162,8 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
     }
     call_->Attach(gateway_.backend.Execute(
         std::move(single)->value(), call_->deadline(),
-        [self, plan](ErrorOr<json> answer, const alternator::CallStats&) {
+        [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
+          self->call_->RecordBackend(stats);
           if (answer.ok() || answer.error().reason() != v1::CONDITION_FAILED) {
             self->Finish(*plan, answer.ok() ? std::nullopt : std::optional(answer.error()));
             return;
@@ -236,7 +241,7 @@ std::string OperationTable(const v1::TransactionOperation& operation) {
 
 grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerContext* context,
                                          const v1::TransactionRequest* request, v1::TransactionResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway.calls, methods::kTransaction);
   auto owned = std::make_shared<const v1::TransactionRequest>(*request);
   std::vector<std::string> tables;
   std::vector<Access> needed;
@@ -254,7 +259,7 @@ grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerC
 
 grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerContext* context,
                                          const v1::TransactGetRequest* request, v1::TransactGetResponse* response) {
-  auto call = UnaryCall::Create(context);
+  auto call = UnaryCall::Create(context, gateway.calls, methods::kTransactGet);
   // A copy: gRPC frees *request once the call is done (a cancellation can end it before the schemas
   // arrive, or while the answer is being parsed).
   auto owned = std::make_shared<const v1::TransactGetRequest>(*request);

@@ -15,16 +15,44 @@ class UnaryCall::Reactor final : public grpc::ServerUnaryReactor {
   std::shared_ptr<UnaryCall> call_;
 };
 
-UnaryCall::UnaryCall(grpc::CallbackServerContext* context) {
+UnaryCall::UnaryCall(grpc::CallbackServerContext* context, CallTracker* tracker, const MethodInfo& method)
+    : context_(context), tracker_(tracker), method_(method), start_(absl::Now()) {
   const auto deadline = context->deadline();
   deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                        : absl::FromChrono(deadline);
 }
 
-std::shared_ptr<UnaryCall> UnaryCall::Create(grpc::CallbackServerContext* context) {
-  std::shared_ptr<UnaryCall> call(new UnaryCall(context));
+std::shared_ptr<UnaryCall> UnaryCall::Create(grpc::CallbackServerContext* context, CallTracker* tracker,
+                                             const MethodInfo& method) {
+  std::shared_ptr<UnaryCall> call(new UnaryCall(context, tracker, method));
   call->reactor_ = new Reactor(call);
+  {
+    absl::MutexLock lock(&call->mu_);
+    call->record_.method = method.name;
+    ReadCallerIds(context->client_metadata(), call->record_);
+  }
+  if (tracker != nullptr && !tracker->Admit(method, call, &call->tracker_id_)) {
+    const GatewayError error = GatewayError::Overloaded(tracker->max_in_flight(), CallTracker::ShedRetryDelay());
+    observability::AccessRecord record;
+    {
+      absl::MutexLock lock(&call->mu_);
+      call->finished_ = true;
+      call->record_.status = absl::StatusCodeToString(error.code());
+      call->record_.reason = error.reason_name();
+      call->record_.duration = absl::Now() - call->start_;
+      record = call->record_;
+    }
+    context->AddTrailingMetadata("x-request-id", record.request_id);
+    tracker->Shed(record);
+    call->reactor_->Finish(ToGrpcStatus(error));
+    tracker->Log(record);
+  }
   return call;
+}
+
+bool UnaryCall::finished() {
+  absl::MutexLock lock(&mu_);
+  return finished_;
 }
 
 void UnaryCall::Attach(std::shared_ptr<alternator::BackendCallHandle> backend) {
@@ -32,10 +60,18 @@ void UnaryCall::Attach(std::shared_ptr<alternator::BackendCallHandle> backend) {
     absl::MutexLock lock(&mu_);
     if (!finished_) {
       backend_ = std::move(backend);
+      backend_attached_ = true;
       return;
     }
   }
   backend->Cancel();
+}
+
+void UnaryCall::RecordBackend(const alternator::CallStats& stats) {
+  absl::MutexLock lock(&mu_);
+  record_.attempts += stats.attempts;
+  record_.backend_time += stats.backend_time;
+  if (!stats.last_node.empty()) record_.node = stats.last_node;
 }
 
 bool UnaryCall::Fail(const GatewayError& error) {
@@ -45,7 +81,7 @@ bool UnaryCall::Fail(const GatewayError& error) {
     finished_ = true;
     backend_.reset();
   }
-  reactor_->Finish(ToGrpcStatus(error));
+  End(ToGrpcStatus(error), error.reason_name());
   return true;
 }
 
@@ -58,7 +94,46 @@ void UnaryCall::OnCancel() {
     backend = std::move(backend_);
   }
   if (backend) backend->Cancel();
-  reactor_->Finish(ToGrpcStatus(GatewayError::Cancelled()));
+  const GatewayError error = GatewayError::Cancelled();
+  End(ToGrpcStatus(error), error.reason_name());
+}
+
+void UnaryCall::AbortForShutdown() {
+  std::shared_ptr<alternator::BackendCallHandle> backend;
+  bool attached;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    finished_ = true;
+    backend = std::move(backend_);
+    attached = backend_attached_;
+  }
+  if (backend) backend->Cancel();
+  // A write whose request may have reached the database cannot be called "not applied".
+  const GatewayError error =
+      method_.write && attached
+          ? GatewayError::WriteOutcomeUnknown("the gateway shut down before the database answered")
+          : GatewayError::ShuttingDown();
+  End(ToGrpcStatus(error), error.reason_name());
+}
+
+void UnaryCall::End(const grpc::Status& status, const std::string& reason) {
+  observability::AccessRecord record;
+  {
+    absl::MutexLock lock(&mu_);
+    record_.status = absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
+    record_.reason = reason;
+    record_.duration = absl::Now() - start_;
+    record = record_;
+  }
+  // Response facts go in trailers (service-conventions): the request id lets a caller find this call's
+  // access line.
+  context_->AddTrailingMetadata("x-request-id", record.request_id);
+  // Finish() may end gRPC's hold on the call, and with it this object: nothing of `this` after it.
+  CallTracker* const tracker = tracker_;
+  if (tracker != nullptr) tracker->Finished(tracker_id_, record);
+  reactor_->Finish(status);
+  if (tracker != nullptr) tracker->Log(record);
 }
 
 }  // namespace altgw::service

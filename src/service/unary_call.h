@@ -1,9 +1,13 @@
 // UnaryCall: the lifecycle of one unary gateway RPC on gRPC's callback API.
 //
 // gRPC owns the reactor until OnDone; backend completions arrive later on other threads and may race with
-// the client's cancellation. UnaryCall is the shared state both sides hold: whoever finishes first wins,
-// the response message is only written by the winner (under the lock), and the loser does nothing. A
-// cancelled call cancels its backend request at once.
+// the client's cancellation and with a drain that runs out of time. UnaryCall is the shared state all sides
+// hold: whoever finishes first wins, the response message is only written by the winner (under the lock),
+// and the losers do nothing. A cancelled call cancels its backend request at once.
+//
+// Each call is admitted by the CallTracker (or shed at once with RESOURCE_EXHAUSTED / OVERLOADED when too
+// many are running) and reported to it when it ends, with what the access log and metrics need: status,
+// reason, duration, database attempts, time and node, request and trace ids.
 #ifndef ALTGW_SERVICE_UNARY_CALL_H_
 #define ALTGW_SERVICE_UNARY_CALL_H_
 
@@ -17,23 +21,32 @@
 #include "absl/time/time.h"
 #include "alternator/backend_client.h"
 #include "common/gateway_error.h"
+#include "observability/log.h"
+#include "service/call_tracker.h"
 #include "service/grpc_status.h"
 
 namespace altgw::service {
 
-class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
+class UnaryCall : public TrackedCall, public std::enable_shared_from_this<UnaryCall> {
  public:
-  // Creates the reactor for `context`; return `reactor()` from the RPC method.
-  static std::shared_ptr<UnaryCall> Create(grpc::CallbackServerContext* context);
+  // Creates the reactor for `context`; return `reactor()` from the RPC method. When `tracker` refuses the
+  // call it is already finished (OVERLOADED) on return: check finished() before doing any work.
+  // `tracker` may be null (no bound, no reports).
+  static std::shared_ptr<UnaryCall> Create(grpc::CallbackServerContext* context, CallTracker* tracker,
+                                           const MethodInfo& method);
 
   grpc::ServerUnaryReactor* reactor() { return reactor_; }
   // The caller's deadline (absl::InfiniteFuture() when none).
   absl::Time deadline() const { return deadline_; }
   bool deadline_passed() const { return absl::Now() >= deadline_; }
+  // True once the call has its final status (shed, failed, succeeded, cancelled or aborted).
+  bool finished();
 
   // Keeps the backend request so that a cancellation can abort it (cancels it at once if the call is
   // already finished).
   void Attach(std::shared_ptr<alternator::BackendCallHandle> backend);
+  // Adds one database request's attempts, time and node to the call's access record.
+  void RecordBackend(const alternator::CallStats& stats);
 
   // Finishes with an error. False if the call was already finished.
   bool Fail(const GatewayError& error);
@@ -49,20 +62,31 @@ class UnaryCall : public std::enable_shared_from_this<UnaryCall> {
       backend_.reset();
       std::forward<Fill>(fill)();
     }
-    reactor_->Finish(grpc::Status::OK);
+    End(grpc::Status::OK, "");
     return true;
   }
 
+  void AbortForShutdown() override;
+
  private:
   class Reactor;
-  explicit UnaryCall(grpc::CallbackServerContext* context);
+  UnaryCall(grpc::CallbackServerContext* context, CallTracker* tracker, const MethodInfo& method);
   void OnCancel();
+  // Sends the final status (the caller won the race for finished_) and reports the call.
+  void End(const grpc::Status& status, const std::string& reason);
 
   grpc::ServerUnaryReactor* reactor_ = nullptr;  // a Reactor, owned by gRPC until OnDone
+  grpc::CallbackServerContext* const context_;   // valid until OnDone, which follows End()
+  CallTracker* const tracker_;
+  const MethodInfo method_;
+  const absl::Time start_;
   absl::Time deadline_;
+  uint64_t tracker_id_ = 0;
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool backend_attached_ ABSL_GUARDED_BY(mu_) = false;  // a database request was started for the call
   std::shared_ptr<alternator::BackendCallHandle> backend_ ABSL_GUARDED_BY(mu_);
+  observability::AccessRecord record_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace altgw::service

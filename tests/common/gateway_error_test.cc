@@ -150,6 +150,10 @@ std::vector<ConstructorCase> AllConstructors() {
   cases.push_back({"DeadlineExceeded", GatewayError::DeadlineExceeded("too late"),
                    absl::StatusCode::kDeadlineExceeded, v1::DEADLINE_EXCEEDED, {}, kNone});
   cases.push_back({"Cancelled", GatewayError::Cancelled(), absl::StatusCode::kCancelled, v1::CANCELLED, {}, kNone});
+  cases.push_back({"Overloaded", GatewayError::Overloaded(64, absl::Milliseconds(100)),
+                   absl::StatusCode::kResourceExhausted, v1::OVERLOADED, {{"maxInFlight", "64"}}, kRetry});
+  cases.push_back({"ShuttingDown", GatewayError::ShuttingDown(), absl::StatusCode::kUnavailable, v1::SHUTTING_DOWN,
+                   {}, kRetry});
   cases.push_back({"UnsupportedByBackend", GatewayError::UnsupportedByBackend("TransactWriteItems", "Unsupported"),
                    absl::StatusCode::kUnimplemented, v1::UNSUPPORTED_BY_BACKEND,
                    {{"operation", "TransactWriteItems"}}, kNone});
@@ -215,6 +219,8 @@ TEST(GatewayErrorTest, EachReasonComesWithItsDocumentedCode) {
       {v1::ITEM_COLLECTION_TOO_LARGE, absl::StatusCode::kFailedPrecondition},
       {v1::BACKEND_THROTTLED, absl::StatusCode::kResourceExhausted},
       {v1::BACKEND_LIMIT_EXCEEDED, absl::StatusCode::kResourceExhausted},
+      {v1::OVERLOADED, absl::StatusCode::kResourceExhausted},
+      {v1::SHUTTING_DOWN, absl::StatusCode::kUnavailable},
       {v1::BACKEND_UNAVAILABLE, absl::StatusCode::kUnavailable},
       {v1::BACKEND_READ_FAILED, absl::StatusCode::kUnavailable},
       {v1::WRITE_OUTCOME_UNKNOWN, absl::StatusCode::kUnknown},

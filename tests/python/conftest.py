@@ -82,7 +82,9 @@ def gateway(dynamodb_local, tmp_path_factory):
     port = free_port()
     address = f"127.0.0.1:{port}"
     log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "w")
-    process = subprocess.Popen([binary, "--listen", address, "--backend-endpoints", dynamodb_local],
+    # A free admin port (the default 0.0.0.0:9090 may be taken by another run) and a short drain.
+    process = subprocess.Popen([binary, "--listen", address, "--backend-endpoints", dynamodb_local,
+                                "--admin-listen", "127.0.0.1:0", "--drain-delay", "200ms"],
                                stdout=log, stderr=subprocess.STDOUT)
     channel = grpc.insecure_channel(address)
     health = health_pb2_grpc.HealthStub(channel)
