@@ -21,6 +21,91 @@ std::string SummariseViolations(const std::vector<FieldViolation>& violations) {
   return text;
 }
 
+// Clients refuse trailers above a few KiB (8 KiB by default in most gRPC libraries), and the status travels
+// base64-encoded beside other metadata: 4 KiB of serialized Status leaves room for both.
+constexpr size_t kMaxStatusBytes = 4096;
+constexpr size_t kMaxTextBytes = 512;
+
+std::string Shorten(std::string text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // keep UTF-8 whole
+  text.resize(cut);
+  text += "...";
+  return text;
+}
+
+// Leaves items out of ConditionFailure and TransactionFailure details; they are what usually overflows.
+void OmitItems(google::rpc::Status& status) {
+  for (google::protobuf::Any& any : *status.mutable_details()) {
+    ::alternator::gateway::v1::ConditionFailure condition;
+    ::alternator::gateway::v1::TransactionFailure transaction;
+    if (any.UnpackTo(&condition)) {
+      if (condition.item().empty()) continue;
+      condition.clear_item();
+      condition.set_item_omitted(true);
+      any.PackFrom(condition);
+    } else if (any.UnpackTo(&transaction)) {
+      for (auto& operation : *transaction.mutable_operations()) {
+        if (operation.item().empty()) continue;
+        operation.clear_item();
+        operation.set_item_omitted(true);
+      }
+      any.PackFrom(transaction);
+    }
+  }
+}
+
+// Cuts texts and the violation list until the status fits; the first violations are the ones kept.
+void ShortenTexts(google::rpc::Status& status) {
+  status.set_message(Shorten(status.message(), kMaxTextBytes));
+  int omitted_violations = 0;
+  for (google::protobuf::Any& any : *status.mutable_details()) {
+    google::rpc::BadRequest bad_request;
+    ::alternator::gateway::v1::TransactionFailure transaction;
+    if (any.UnpackTo(&bad_request)) {
+      google::rpc::BadRequest kept;
+      size_t budget = kMaxStatusBytes / 2;
+      for (const auto& violation : bad_request.field_violations()) {
+        google::rpc::BadRequest::FieldViolation shortened;
+        shortened.set_field(Shorten(violation.field(), kMaxTextBytes / 2));
+        shortened.set_description(Shorten(violation.description(), kMaxTextBytes / 2));
+        const size_t size = shortened.ByteSizeLong() + 4;  // + tag and length
+        if (size > budget) {
+          ++omitted_violations;
+          continue;
+        }
+        budget -= size;
+        *kept.add_field_violations() = std::move(shortened);
+      }
+      any.PackFrom(kept);
+    } else if (any.UnpackTo(&transaction)) {
+      for (auto& operation : *transaction.mutable_operations()) {
+        operation.set_message(Shorten(operation.message(), kMaxTextBytes / 8));
+      }
+      any.PackFrom(transaction);
+    }
+  }
+  for (google::protobuf::Any& any : *status.mutable_details()) {
+    google::rpc::ErrorInfo info;
+    if (!any.UnpackTo(&info)) continue;
+    for (auto& [key, value] : *info.mutable_metadata()) value = Shorten(value, kMaxTextBytes);
+    if (omitted_violations > 0) (*info.mutable_metadata())["violations_omitted"] = absl::StrCat(omitted_violations);
+    any.PackFrom(info);
+    break;
+  }
+}
+
+// Last resort for a transaction of many failed operations: each keeps its reason, not its message.
+void DropOperationMessages(google::rpc::Status& status) {
+  for (google::protobuf::Any& any : *status.mutable_details()) {
+    ::alternator::gateway::v1::TransactionFailure transaction;
+    if (!any.UnpackTo(&transaction)) continue;
+    for (auto& operation : *transaction.mutable_operations()) operation.clear_message();
+    any.PackFrom(transaction);
+  }
+}
+
 }  // namespace
 
 GatewayError GatewayError::InvalidRequest(std::vector<FieldViolation> violations) {
@@ -323,6 +408,9 @@ google::rpc::Status GatewayError::ToRpcStatus() const {
     status.add_details()->PackFrom(retry);
   }
   for (const auto& any : extra_details_) *status.add_details() = any;
+  if (status.ByteSizeLong() > kMaxStatusBytes) OmitItems(status);
+  if (status.ByteSizeLong() > kMaxStatusBytes) ShortenTexts(status);
+  if (status.ByteSizeLong() > kMaxStatusBytes) DropOperationMessages(status);
   return status;
 }
 

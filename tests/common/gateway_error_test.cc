@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "alternator/gateway/v1/errors.pb.h"
 #include "common/error_or.h"
@@ -344,6 +345,72 @@ TEST(GatewayErrorTest, ConditionFailedCarriesTheCurrentItemWhenAskedFor) {
   ASSERT_TRUE(missing.condition_failure.has_value());
   EXPECT_FALSE(missing.condition_failure->item_exists());
   EXPECT_TRUE(missing.condition_failure->item().empty());
+}
+
+// Trailers above ~8 KiB are refused by gRPC clients, so the status stays under 4 KiB whatever the error.
+constexpr size_t kStatusBudget = 4096;
+
+TEST(GatewayErrorTest, LargeCurrentItemIsOmittedAndSaidSo) {
+  v1::ConditionFailure current;
+  current.set_item_exists(true);
+  (*current.mutable_item())["pk"].set_string_value("k1");
+  (*current.mutable_item())["blob"].set_bytes_value(std::string(100'000, 'x'));
+  const google::rpc::Status status = GatewayError::ConditionFailed("orders", current).ToRpcStatus();
+  EXPECT_LE(status.ByteSizeLong(), kStatusBudget);
+  const Details d = Unpack(status);
+  ASSERT_TRUE(d.condition_failure.has_value());
+  EXPECT_TRUE(d.condition_failure->item_exists());
+  EXPECT_TRUE(d.condition_failure->item_omitted());
+  EXPECT_TRUE(d.condition_failure->item().empty());
+  ASSERT_TRUE(d.error_info.has_value());
+  EXPECT_EQ(d.error_info->reason(), "CONDITION_FAILED");
+
+  // A small item is kept whole and not marked.
+  v1::ConditionFailure small;
+  small.set_item_exists(true);
+  (*small.mutable_item())["blob"].set_bytes_value(std::string(1000, 'x'));
+  const Details kept = Unpack(GatewayError::ConditionFailed("orders", small).ToRpcStatus());
+  EXPECT_FALSE(kept.condition_failure->item_omitted());
+  EXPECT_EQ(kept.condition_failure->item().at("blob").bytes_value().size(), 1000u);
+}
+
+TEST(GatewayErrorTest, TransactionFailureItemsAreOmittedWhenTooLarge) {
+  v1::TransactionFailure failure;
+  for (int i = 0; i < 100; ++i) {
+    v1::OperationFailure* operation = failure.add_operations();
+    operation->set_reason(i == 7 ? "CONDITION_FAILED" : "");
+    operation->set_message(std::string(300, 'm'));
+    operation->set_item_exists(true);
+    (*operation->mutable_item())["v"].set_string_value(std::string(500, 'v'));
+  }
+  const google::rpc::Status status = GatewayError::TransactionCancelled(
+      absl::StatusCode::kFailedPrecondition, v1::CONDITION_FAILED, "operation 7 failed", failure).ToRpcStatus();
+  EXPECT_LE(status.ByteSizeLong(), kStatusBudget);
+  v1::TransactionFailure sent;
+  bool found = false;
+  for (const auto& any : status.details()) found = found || any.UnpackTo(&sent);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(sent.operations_size(), 100);  // every operation is still listed, in order
+  EXPECT_EQ(sent.operations(7).reason(), "CONDITION_FAILED");
+  EXPECT_TRUE(sent.operations(7).item_omitted());
+  EXPECT_TRUE(sent.operations(7).item().empty());
+}
+
+TEST(GatewayErrorTest, ManyLongViolationsAreCutAndCounted) {
+  std::vector<FieldViolation> violations;
+  for (int i = 0; i < 200; ++i) {
+    violations.push_back({absl::StrCat("items[", i, "].", std::string(300, 'a')), std::string(200, 'd')});
+  }
+  const google::rpc::Status status = GatewayError::InvalidRequest(violations).ToRpcStatus();
+  EXPECT_LE(status.ByteSizeLong(), kStatusBudget);
+  const Details d = Unpack(status);
+  ASSERT_TRUE(d.bad_request.has_value());
+  const int kept = d.bad_request->field_violations_size();
+  EXPECT_GT(kept, 0);
+  EXPECT_LT(kept, 200);
+  // The first violations are the ones kept, shortened but still naming their field.
+  EXPECT_THAT(d.bad_request->field_violations(0).field(), ::testing::StartsWith("items[0]."));
+  EXPECT_EQ(InfoMetadata(*d.error_info).at("violations_omitted"), absl::StrCat(200 - kept));
 }
 
 TEST(GatewayErrorTest, RetryInfoCarriesTheExactDelay) {

@@ -328,6 +328,25 @@ TEST_F(ConditionsTest, FalseConditionOnMissingItemReportsItemDoesNotExist) {
   }
 }
 
+// A 300 KB item cannot travel in an error trailer (clients refuse trailers above ~8 KiB): the client still
+// gets a clean CONDITION_FAILED saying the item exists but was left out, never a transport error.
+TEST_F(ConditionsTest, LargeCurrentItemIsOmittedFromTheConditionFailure) {
+  const std::string key = "large-current-item";
+  ASSERT_TRUE(Ok(Call(gateway(), PutOf(table_, Item({{"pk", S(key)}, {"blob", B(std::string(300'000, 'z'))}})))));
+  v1::PutRequest put = PutOf(table_, Item({{"pk", S(key)}, {"a", I(1)}}));
+  *put.mutable_condition() = NotExists("pk");
+  put.set_return_item_on_condition_failure(true);
+  const grpc::Status status = Call(gateway(), put);
+  ASSERT_TRUE(IsError(status, grpc::StatusCode::FAILED_PRECONDITION, "CONDITION_FAILED")) << status.error_message();
+  const RpcError error = DecodeError(status);
+  ASSERT_TRUE(error.condition_failure.has_value());
+  EXPECT_TRUE(error.condition_failure->item_exists());
+  EXPECT_TRUE(error.condition_failure->item_omitted());
+  EXPECT_TRUE(error.condition_failure->item().empty());
+  EXPECT_EQ(DirectItem(table_, SKey("pk", key))["blob"]["B"].get<std::string>().size(), 400'000u)
+      << "the failed write changed the item";
+}
+
 // attribute_not_exists on the key: create-only Put. Conditions that hold on a missing item let the write
 // through (negations, not_exists).
 TEST_F(ConditionsTest, CreateOnlyPutAndConditionsOnMissingItems) {

@@ -92,7 +92,7 @@ DynamoDbLocal::DynamoDbLocal() {
     _exit(127);
   }
   // Ready once ListTables answers.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < give_up) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -102,7 +102,7 @@ DynamoDbLocal::DynamoDbLocal() {
     if (Call("ListTables", nlohmann::json::object()).status == 200) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  Die("DynamoDB Local did not become ready within 30 s");
+  Die("DynamoDB Local did not become ready within 120 s");
 }
 
 DynamoDbLocal::~DynamoDbLocal() {
