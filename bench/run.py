@@ -159,9 +159,15 @@ class Bench:
         process = self.processes.start(name, [
             self.gateway_bin, "--listen", "127.0.0.1:%d" % port, "--backend-endpoints", backend,
             "--discovery", discovery, "--transactions", "native", "--no-reflection"],
-            os.path.join(self.work, name + ".log"))
+            os.path.join(self.work, name + ".log"), env=self.gateway_env())
         wait_for_port(port, process)
         return process, "127.0.0.1:%d" % port
+
+    def gateway_env(self):
+        """--gateway-preload: try an allocator (or any library) under the gateway without rebuilding."""
+        if not self.args.gateway_preload:
+            return None
+        return dict(os.environ, LD_PRELOAD=self.args.gateway_preload)
 
     # ---------------------------------------------------------------- load generators
 
@@ -479,28 +485,33 @@ http {{
             port = free_port()
             out = os.path.join(self.work, "callgrind-%s.out" % op)
             gateway = self.processes.start("gateway-callgrind", [
-                "valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--collect-atstart=no",
+                "valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
                 self.gateway_bin, "--listen", "127.0.0.1:%d" % port, "--backend-endpoints", backend,
                 "--discovery", "on", "--transactions", "native", "--no-reflection"],
-                os.path.join(self.work, "gateway-callgrind-%s.log" % op))
+                os.path.join(self.work, "gateway-callgrind-%s.log" % op), env=self.gateway_env())
             wait_for_port(port, gateway, timeout=120)
             target = "127.0.0.1:%d" % port
             check = self.grpc_check(target, op, 50)
-            # Counting starts warm: connections open, schema cached.
-            subprocess.run(["callgrind_control", "-i", "on", str(gateway.pid)], check=True, capture_output=True)
+            # Counting starts warm (connections open, schema cached): the counters are zeroed here and dumped
+            # right after the load, and only that dump is read (not the one at exit, which holds the shutdown).
+            subprocess.run(["callgrind_control", "-z", str(gateway.pid)], check=True, capture_output=True)
             run = self.h2load(target, op, args.profile_streams, requests=args.profile_requests, label="callgrind",
                               frame_bytes=check["response_frame_bytes"])
-            subprocess.run(["callgrind_control", "-i", "off", str(gateway.pid)], check=True, capture_output=True)
             subprocess.run(["callgrind_control", "-d", str(gateway.pid)], check=True, capture_output=True)
             self.processes.stop(gateway, grace=30)
-            dumps = [os.path.join(self.work, f) for f in os.listdir(self.work) if f.startswith("callgrind-%s.out" % op)]
+            dumps = []
             total = 0
-            for dump in dumps:
-                with open(dump) as f:
-                    for line in f:
-                        if line.startswith("summary:") or line.startswith("totals:"):
-                            total += int(line.split()[1])
-                            break
+            for name in os.listdir(self.work):
+                if not name.startswith("callgrind-%s.out" % op):
+                    continue
+                with open(os.path.join(self.work, name)) as f:
+                    header = f.read(4096)
+                if "Trigger: dump" not in header:
+                    continue
+                dumps.append(os.path.join(self.work, name))
+                total += int(re.search(r"^summary: (\d+)", header, re.M).group(1))
+            if not dumps:
+                raise BenchFailure("callgrind wrote no dump")
             annotate = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=90"] + sorted(dumps),
                                       capture_output=True, text=True).stdout
             rows.append({"op": op, "requests": run["requests"], "instructions_per_request": total / run["requests"],
@@ -661,6 +672,7 @@ def main():
     parser.add_argument("--memory-requests", type=int, default=None, help="default 1000000")
     parser.add_argument("--profile-requests", type=int, default=5000, help="calls counted by callgrind")
     parser.add_argument("--profile-streams", type=int, default=16)
+    parser.add_argument("--gateway-preload", default="", help="LD_PRELOAD for the gateway (comparisons)")
     parser.add_argument("--dynamodb-local-dir", default=os.path.join(ROOT, ".tools", "dynamodb-local"))
     args = parser.parse_args()
     smoke = args.smoke
