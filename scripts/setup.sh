@@ -16,7 +16,7 @@ APT_PACKAGES=(
   g++ cmake make pkg-config git ca-certificates
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libsimdjson-dev libgoogle-perftools-dev
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl
