@@ -553,6 +553,11 @@ http {{
     def table(self):
         lines = []
         sections = self.results["sections"]
+        lines.append("Run %s (%s), git %s; load average at start %s, at end %s (2 cores shared: see README)" % (
+            self.results.get("started"), self.results.get("mode"), self.results.get("git"),
+            "/".join("%.1f" % x for x in self.results.get("load_average_at_start", [])),
+            "/".join("%.1f" % x for x in self.results.get("load_average_at_end", []))))
+        lines.append("")
 
         def fmt(value, spec="%.0f"):
             return "-" if value is None else spec % value
