@@ -250,7 +250,7 @@ class Bench:
         return path
 
     def wrk(self, url, op, connections, duration, script):
-        argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--latency", "-s", script, url]
+        argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s", "--latency", "-s", script, url]
         result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
         out = result.stdout
         if result.returncode != 0:
