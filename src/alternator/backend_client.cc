@@ -7,6 +7,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "alternator/answer_json.h"
 #include "alternator/backend_error.h"
 #include "alternator/compression.h"
 
@@ -272,7 +273,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
 
   void OnAnswer(const HttpResponse& response) {
     if (response.status == 200) {
-      json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      json body = ParseAnswerJson(response.body);
       if (body.is_discarded() || !body.is_object()) {
         Finish(GatewayError::BackendError("MalformedResponse",
                                           absl::StrCat(call_.operation, " answer is not a JSON object")));
