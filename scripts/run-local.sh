@@ -13,9 +13,11 @@ RUN_DIR="$ALTGW_ROOT/build/run"
 mkdir -p "$RUN_DIR"
 DDB_PORT="$(free_port)"
 
+# Stops what was started. Under `set -e`, a `wait` reporting the child's SIGTERM status (143) would
+# otherwise become the script's exit status.
 cleanup() {
-  [ -n "${GW_PID:-}" ] && kill "$GW_PID" 2>/dev/null && wait "$GW_PID" 2>/dev/null
-  [ -n "${DDB_PID:-}" ] && kill "$DDB_PID" 2>/dev/null && wait "$DDB_PID" 2>/dev/null
+  if [ -n "${GW_PID:-}" ]; then kill "$GW_PID" 2>/dev/null; wait "$GW_PID" 2>/dev/null || true; fi
+  if [ -n "${DDB_PID:-}" ]; then kill "$DDB_PID" 2>/dev/null; wait "$DDB_PID" 2>/dev/null || true; fi
   return 0
 }
 trap cleanup EXIT
