@@ -13,6 +13,7 @@
 #include "model/document_path.h"
 #include "model/limits.h"
 #include "model/expression_checks.h"
+#include "model/condition_builders.h"
 #include "model/value_builders.h"
 
 namespace altgw::model {
@@ -22,89 +23,6 @@ using namespace ::altgw::model::testing;  // NOLINT: builders
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// ---------------------------------------------------------------------------------------------------------
-// Condition builders
-
-v1::Condition Cmp(const std::string& path, v1::Comparator comparator, const v1::Value& value) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  *c.mutable_comparison()->mutable_value() = value;
-  return c;
-}
-v1::Condition CmpPath(const std::string& path, v1::Comparator comparator, const std::string& other) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  c.mutable_comparison()->set_other_path(other);
-  return c;
-}
-v1::Condition Exists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_exists(path);
-  return c;
-}
-v1::Condition NotExists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_not_exists(path);
-  return c;
-}
-v1::Condition BeginsWith(const std::string& path, const v1::Value& prefix) {
-  v1::Condition c;
-  c.mutable_begins_with()->set_path(path);
-  *c.mutable_begins_with()->mutable_prefix() = prefix;
-  return c;
-}
-v1::Condition Contains(const std::string& path, const v1::Value& operand) {
-  v1::Condition c;
-  c.mutable_contains()->set_path(path);
-  *c.mutable_contains()->mutable_operand() = operand;
-  return c;
-}
-v1::Condition Between(const std::string& path, const v1::Value& lower, const v1::Value& upper) {
-  v1::Condition c;
-  c.mutable_between()->set_path(path);
-  *c.mutable_between()->mutable_lower() = lower;
-  *c.mutable_between()->mutable_upper() = upper;
-  return c;
-}
-v1::Condition In(const std::string& path, const std::vector<v1::Value>& values) {
-  v1::Condition c;
-  c.mutable_is_in()->set_path(path);
-  for (const v1::Value& v : values) *c.mutable_is_in()->add_values() = v;
-  return c;
-}
-v1::Condition TypeIs(const std::string& path, v1::AttributeType type) {
-  v1::Condition c;
-  c.mutable_attribute_type()->set_path(path);
-  c.mutable_attribute_type()->set_type(type);
-  return c;
-}
-v1::Condition Size(const std::string& path, v1::Comparator comparator, uint64_t size) {
-  v1::Condition c;
-  c.mutable_size()->set_path(path);
-  c.mutable_size()->set_comparator(comparator);
-  c.mutable_size()->set_size(size);
-  return c;
-}
-v1::Condition AllOf(const std::vector<v1::Condition>& conditions) {
-  v1::Condition c;
-  c.mutable_all_of();
-  for (const v1::Condition& sub : conditions) *c.mutable_all_of()->add_conditions() = sub;
-  return c;
-}
-v1::Condition AnyOf(const std::vector<v1::Condition>& conditions) {
-  v1::Condition c;
-  c.mutable_any_of();
-  for (const v1::Condition& sub : conditions) *c.mutable_any_of()->add_conditions() = sub;
-  return c;
-}
-v1::Condition Not(const v1::Condition& sub) {
-  v1::Condition c;
-  *c.mutable_negation() = sub;
-  return c;
-}
 
 // A path naming one top-level attribute, whatever its characters (quoted when needed).
 std::string PathOf(const std::string& name) { return FormatDocumentPath({PathElement{name, std::nullopt}}); }

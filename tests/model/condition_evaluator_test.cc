@@ -15,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/condition_builders.h"
 #include "model/value_builders.h"
 
 namespace altgw::model {
@@ -29,87 +30,6 @@ constexpr v1::Comparator kLt = v1::COMPARATOR_LESS;
 constexpr v1::Comparator kLe = v1::COMPARATOR_LESS_OR_EQUAL;
 constexpr v1::Comparator kGt = v1::COMPARATOR_GREATER;
 constexpr v1::Comparator kGe = v1::COMPARATOR_GREATER_OR_EQUAL;
-
-// ---------------------------------------------------------------------------------------------------------
-// Condition builders
-
-v1::Condition Cmp(const std::string& path, v1::Comparator comparator, const v1::Value& value) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  *c.mutable_comparison()->mutable_value() = value;
-  return c;
-}
-v1::Condition CmpPath(const std::string& path, v1::Comparator comparator, const std::string& other) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  c.mutable_comparison()->set_other_path(other);
-  return c;
-}
-v1::Condition Exists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_exists(path);
-  return c;
-}
-v1::Condition NotExists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_not_exists(path);
-  return c;
-}
-v1::Condition BeginsWith(const std::string& path, const v1::Value& prefix) {
-  v1::Condition c;
-  c.mutable_begins_with()->set_path(path);
-  *c.mutable_begins_with()->mutable_prefix() = prefix;
-  return c;
-}
-v1::Condition Contains(const std::string& path, const v1::Value& operand) {
-  v1::Condition c;
-  c.mutable_contains()->set_path(path);
-  *c.mutable_contains()->mutable_operand() = operand;
-  return c;
-}
-v1::Condition Between(const std::string& path, const v1::Value& lower, const v1::Value& upper) {
-  v1::Condition c;
-  c.mutable_between()->set_path(path);
-  *c.mutable_between()->mutable_lower() = lower;
-  *c.mutable_between()->mutable_upper() = upper;
-  return c;
-}
-v1::Condition In(const std::string& path, std::initializer_list<v1::Value> values) {
-  v1::Condition c;
-  c.mutable_is_in()->set_path(path);
-  for (const v1::Value& v : values) *c.mutable_is_in()->add_values() = v;
-  return c;
-}
-v1::Condition TypeIs(const std::string& path, v1::AttributeType type) {
-  v1::Condition c;
-  c.mutable_attribute_type()->set_path(path);
-  c.mutable_attribute_type()->set_type(type);
-  return c;
-}
-v1::Condition Size(const std::string& path, v1::Comparator comparator, uint64_t size) {
-  v1::Condition c;
-  c.mutable_size()->set_path(path);
-  c.mutable_size()->set_comparator(comparator);
-  c.mutable_size()->set_size(size);
-  return c;
-}
-v1::Condition AllOf(std::initializer_list<v1::Condition> conditions) {
-  v1::Condition c;
-  for (const v1::Condition& sub : conditions) *c.mutable_all_of()->add_conditions() = sub;
-  return c;
-}
-v1::Condition AnyOf(std::initializer_list<v1::Condition> conditions) {
-  v1::Condition c;
-  for (const v1::Condition& sub : conditions) *c.mutable_any_of()->add_conditions() = sub;
-  return c;
-}
-v1::Condition Not(const v1::Condition& sub) {
-  v1::Condition c;
-  *c.mutable_negation() = sub;
-  return c;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // The item every table is checked on (the same item was written to DynamoDB Local). Some numbers are
