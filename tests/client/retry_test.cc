@@ -383,6 +383,61 @@ TEST(ClientAuthTest, UnreadableCaFileIsABadOption) {
   EXPECT_NE(client.error().message().find("/nonexistent/ca.pem"), std::string::npos);
 }
 
+// A server that requires a client certificate signed by `client_ca`.
+std::shared_ptr<grpc::ServerCredentials> MutualTlsServer(const SelfSigned& cert, const SelfSigned& client_ca) {
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back({cert.key_pem, cert.cert_pem});
+  options.pem_root_certs = client_ca.cert_pem;
+  return grpc::SslServerCredentials(options);
+}
+
+TEST(ClientAuthTest, MutualTlsSendsTheClientCertificate) {
+  const SelfSigned server_cert = MakeCertificate();
+  const SelfSigned client_cert = MakeCertificate();
+  FakeServer server(MutualTlsServer(server_cert, client_cert));
+  ClientOptions options;
+  options.address = server.address();
+  options.tls = true;
+  options.tls_ca_pem = server_cert.cert_pem;
+  options.tls_server_name = "localhost";
+  options.retry.max_attempts = 1;
+
+  // Without a certificate the handshake fails and nothing reaches the service.
+  const Result<v1::PutResponse> refused = Client::Connect(options).value().Put(SomePut());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(server.service.calls.load(), 0);
+
+  // With it, from files as a deployment mounts them.
+  const std::string cert_path = ::testing::TempDir() + "/altgw_client_cert.pem";
+  const std::string key_path = ::testing::TempDir() + "/altgw_client_key.pem";
+  std::ofstream(cert_path) << client_cert.cert_pem;
+  std::ofstream(key_path) << client_cert.key_pem;
+  options.tls_client_cert_file = cert_path;
+  options.tls_client_key_file = key_path;
+  const Result<v1::PutResponse> accepted = Client::Connect(options).value().Put(SomePut());
+  ASSERT_TRUE(accepted.ok()) << accepted.error().ToString();
+  EXPECT_EQ(server.service.calls.load(), 1);
+}
+
+TEST(ClientAuthTest, ClientCertificateWithoutKeyOrUnreadableIsABadOption) {
+  const SelfSigned cert = MakeCertificate();
+  ClientOptions options;
+  options.tls = true;
+  options.tls_client_cert_pem = cert.cert_pem;
+  const Result<Client> no_key = Client::Connect(options);
+  ASSERT_FALSE(no_key.ok());
+  EXPECT_EQ(no_key.error().reason(), kReasonBadOptions);
+  EXPECT_NE(no_key.error().message().find("needs its private key"), std::string::npos) << no_key.error().message();
+
+  options.tls_client_key_file = "/nonexistent/client.key";
+  const Result<Client> unreadable = Client::Connect(options);
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_NE(unreadable.error().message().find("cannot read the TLS client key file /nonexistent/client.key"),
+            std::string::npos)
+      << unreadable.error().message();
+}
+
 // The CLI's --token, --tls-ca and --tls-server-name reach the channel (run in process against the fake).
 int RunCli(std::vector<std::string> args, std::string* out, std::string* err) {
   args.insert(args.begin(), "altgw");
@@ -419,6 +474,30 @@ TEST(CliConnectionFlagsTest, TokenAndTlsCaFlags) {
   const int missing_ca = RunCli({"--tls-ca", "/nonexistent/ca.pem", "put", "t", "--item", "{}"}, &out, &err);
   EXPECT_EQ(missing_ca, 2);
   EXPECT_NE(err.find("cannot read the TLS CA file /nonexistent/ca.pem"), std::string::npos) << err;
+}
+
+TEST(CliConnectionFlagsTest, ClientCertificateFlagsForMutualTls) {
+  const SelfSigned server_cert = MakeCertificate();
+  const SelfSigned client_cert = MakeCertificate();
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/altgw_cli_mtls_ca.pem") << server_cert.cert_pem;
+  std::ofstream(dir + "/altgw_cli_mtls_cert.pem") << client_cert.cert_pem;
+  std::ofstream(dir + "/altgw_cli_mtls_key.pem") << client_cert.key_pem;
+  FakeServer server(MutualTlsServer(server_cert, client_cert));
+  std::string out, err;
+  const int code = RunCli({"--address", server.address(), "--tls-ca", dir + "/altgw_cli_mtls_ca.pem",
+                           "--tls-server-name", "localhost", "--tls-cert", dir + "/altgw_cli_mtls_cert.pem",
+                           "--tls-key", dir + "/altgw_cli_mtls_key.pem", "put", "t", "--item", R"({"id": "a"})"},
+                          &out, &err);
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(server.service.calls.load(), 1);
+
+  const int no_key = RunCli({"--address", server.address(), "--tls-cert", dir + "/altgw_cli_mtls_cert.pem", "put",
+                             "t", "--item", R"({"id": "a"})"},
+                            &out, &err);
+  EXPECT_EQ(no_key, 2);
+  EXPECT_NE(err.find("needs its private key"), std::string::npos) << err;
+  EXPECT_EQ(server.service.calls.load(), 1);
 }
 
 }  // namespace

@@ -157,13 +157,13 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpForEveryCommand) {
   const CliRun top = Cli({"--help"});
   EXPECT_EQ(top.exit_code, 0) << top.Describe();
-  for (const char* command : {"put", "get", "delete", "update", "query", "scan", "transaction", "batch-get",
-                              "batch-write", "table", "nodes", "explain-route", "health"}) {
+  for (const char* command : {"put", "get", "delete", "update", "query", "scan", "transaction", "transact-get",
+                              "batch-get", "batch-write", "table", "nodes", "explain-route", "health"}) {
     EXPECT_TRUE(absl::StrContains(top.out, command)) << command;
   }
   const std::vector<std::vector<std::string>> commands = {
       {"put"},   {"get"},         {"delete"},    {"update"},         {"query"},          {"scan"},
-      {"transaction"}, {"batch-get"}, {"batch-write"}, {"table"}, {"table", "create"}, {"table", "describe"},
+      {"transaction"}, {"transact-get"}, {"batch-get"}, {"batch-write"}, {"table"}, {"table", "create"}, {"table", "describe"},
       {"table", "list"}, {"table", "delete"}, {"nodes"}, {"explain-route"}, {"health"}};
   for (std::vector<std::string> command : commands) {
     command.push_back("--help");
@@ -484,6 +484,58 @@ TEST_F(CliTest, TransactionIsAllOrNothing) {
   EXPECT_TRUE(absl::StrContains(rejected.err, "--operations[1].put.item.x: the JSON number 0.1")) << rejected.err;
   EXPECT_FALSE(Read(table, Item({{"pk", S("acct4")}})).has_value());
   EXPECT_EQ(CountItems(table), 2u);
+}
+
+TEST_F(CliTest, TransactGetPrintsOneLinePerItemInRequestOrder) {
+  const std::string first = NewTable();
+  const std::string second = NewTable(/*sort_key=*/true);
+  ASSERT_EQ(Cli({"put", first, "--item", R"({"pk": "a", "price": {"n": "1.10"}, "tags": {"ss": ["x", "y"]}})"}).exit_code, 0);
+  ASSERT_EQ(Cli({"put", second, "--item", R"({"pk": "b", "sk": 7, "name": "bee", "secret": "s"})"}).exit_code, 0);
+
+  const std::string items = absl::StrCat(
+      R"([{"table": ")", second, R"(", "key": {"pk": "b", "sk": 7}, "projection": ["name"]},
+          {"table": ")", first, R"(", "key": {"pk": "missing"}},
+          {"table": ")", first, R"(", "key": {"pk": {"s": "a"}}}])");
+  const CliRun run = Cli({"transact-get", "--items", items});
+  ASSERT_EQ(run.exit_code, 0) << run.Describe();
+  const auto lines = run.Lines();
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  EXPECT_EQ(lines[0], json({{"found", true}, {"item", {{"name", {{"s", "bee"}}}}}})) << lines[0].dump();
+  EXPECT_EQ(lines[1], json({{"found", false}})) << lines[1].dump();
+  EXPECT_EQ(lines[2]["found"], true);
+  EXPECT_EQ(lines[2]["item"]["price"], json({{"n", "1.1"}}));
+  EXPECT_EQ(lines[2]["item"]["tags"]["ss"].size(), 2u);
+
+  // The same items from a file.
+  const std::string path = TempFile(items);
+  const CliRun from_file = Cli({"transact-get", "--items", "@" + path});
+  unlink(path.c_str());
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.Describe();
+  EXPECT_EQ(from_file.Lines(), lines);
+
+  // Bad input is refused before anything is sent, naming the place.
+  const CliRun bad_value = Cli({"transact-get", "--items",
+                                absl::StrCat(R"([{"table": ")", first, R"(", "key": {"pk": 1.5}}])")});
+  EXPECT_EQ(bad_value.exit_code, 2) << bad_value.Describe();
+  EXPECT_TRUE(absl::StrContains(bad_value.err, "--items[0].key.pk: the JSON number 1.5")) << bad_value.err;
+  const CliRun not_array = Cli({"transact-get", "--items", R"({"table": "t"})"});
+  EXPECT_EQ(not_array.exit_code, 2) << not_array.Describe();
+  EXPECT_TRUE(absl::StrContains(not_array.err, "--items: expected a non-empty JSON array")) << not_array.err;
+  const CliRun unknown_field = Cli({"transact-get", "--items", R"([{"table": "t", "keys": {}}])"});
+  EXPECT_EQ(unknown_field.exit_code, 2) << unknown_field.Describe();
+  EXPECT_TRUE(absl::StrContains(unknown_field.err, "--items[0]")) << unknown_field.err;
+  const CliRun missing = Cli({"transact-get"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.Describe();
+  EXPECT_TRUE(absl::StrContains(missing.err, "--items is required")) << missing.Describe();
+
+  // The gateway's own validation: the same item twice is INVALID_ARGUMENT with the field named.
+  const std::string twice = absl::StrCat(R"([{"table": ")", first, R"(", "key": {"pk": "a"}},
+                                             {"table": ")", first, R"(", "key": {"pk": "a"}}])");
+  const CliRun duplicate = Cli({"transact-get", "--items", twice});
+  EXPECT_EQ(duplicate.exit_code, 1) << duplicate.Describe();
+  EXPECT_TRUE(absl::StrContains(duplicate.err, "altgw transact-get: INVALID_ARGUMENT")) << duplicate.err;
+  EXPECT_TRUE(absl::StrContains(duplicate.err, "field items[1]: another entry reads the same item")) << duplicate.err;
+  EXPECT_EQ(duplicate.out, "");
 }
 
 TEST_F(CliTest, BatchWriteAndBatchGet) {

@@ -37,6 +37,19 @@ Result<Response> Unary(const Client& client, absl::Duration default_timeout, con
   return response;
 }
 
+// PEM text given inline or in a file (the file wins when both are set); empty when neither is.
+Result<std::string> PemText(const std::string& pem, const std::string& file, const char* what) {
+  if (file.empty()) return pem;
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  if (in.is_open()) text << in.rdbuf();
+  if (!in.is_open() || text.str().empty()) {
+    return Error::Local(grpc::StatusCode::INVALID_ARGUMENT, kReasonBadOptions,
+                        absl::StrCat("cannot read the ", what, " file ", file));
+  }
+  return text.str();
+}
+
 }  // namespace
 
 absl::Duration Backoff(const RetryPolicy& policy, int retry, std::optional<absl::Duration> server_delay) {
@@ -57,17 +70,19 @@ Result<std::shared_ptr<grpc::Channel>> MakeChannel(const ClientOptions& options)
     return grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
   }
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = options.tls_ca_pem;
-  if (!options.tls_ca_file.empty()) {
-    std::ifstream in(options.tls_ca_file, std::ios::binary);
-    std::stringstream pem;
-    if (in.is_open()) pem << in.rdbuf();
-    if (!in.is_open() || pem.str().empty()) {
-      return Error::Local(grpc::StatusCode::INVALID_ARGUMENT, kReasonBadOptions,
-                          absl::StrCat("cannot read the TLS CA file ", options.tls_ca_file));
-    }
-    ssl.pem_root_certs = pem.str();
+  Result<std::string> ca = PemText(options.tls_ca_pem, options.tls_ca_file, "TLS CA");
+  Result<std::string> cert = PemText(options.tls_client_cert_pem, options.tls_client_cert_file, "TLS client certificate");
+  Result<std::string> key = PemText(options.tls_client_key_pem, options.tls_client_key_file, "TLS client key");
+  for (const Result<std::string>* pem : {&ca, &cert, &key}) {
+    if (!pem->ok()) return pem->error();
   }
+  if (cert->empty() != key->empty()) {
+    return Error::Local(grpc::StatusCode::INVALID_ARGUMENT, kReasonBadOptions,
+                        "a TLS client certificate needs its private key, and a key its certificate");
+  }
+  ssl.pem_root_certs = *ca;
+  ssl.pem_cert_chain = *cert;
+  ssl.pem_private_key = *key;
   if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(ssl);
   if (!options.bearer_token.empty()) {

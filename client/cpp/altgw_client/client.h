@@ -73,6 +73,12 @@ struct ClientOptions {
   // Overrides the name checked against the server certificate (for tests with a certificate for
   // "localhost" on 127.0.0.1).
   std::string tls_server_name;
+  // Mutual TLS: the client's certificate chain and private key (PEM text, or files read into them). Both or
+  // neither; only with `tls`.
+  std::string tls_client_cert_pem;
+  std::string tls_client_cert_file;
+  std::string tls_client_key_pem;
+  std::string tls_client_key_file;
   // Sent as `authorization: Bearer <token>` on every call when not empty.
   std::string bearer_token;
   Deadlines deadlines;

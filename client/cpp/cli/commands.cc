@@ -32,6 +32,8 @@ struct Global {
   std::string tls_ca;
   bool tls = false;
   std::string tls_server_name;
+  std::string tls_cert;
+  std::string tls_key;
   double timeout_seconds = 0;
 };
 
@@ -183,6 +185,9 @@ int Run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   app.add_option("--tls-ca", global.tls_ca, "PEM CA bundle to verify the gateway (implies --tls)")
       ->envname("ALTGW_TLS_CA");
   app.add_option("--tls-server-name", global.tls_server_name, "Name expected in the gateway's certificate");
+  app.add_option("--tls-cert", global.tls_cert, "PEM client certificate, for gateways that require mutual TLS "
+                 "(implies --tls; needs --tls-key)")->envname("ALTGW_TLS_CERT");
+  app.add_option("--tls-key", global.tls_key, "PEM private key of --tls-cert")->envname("ALTGW_TLS_KEY");
   app.add_option("--timeout", global.timeout_seconds, "Deadline of each call in seconds (default: 10, tables 60)");
 
   // Each command registers what it does when chosen.
@@ -461,6 +466,37 @@ int Run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return Finish(ctx, ctx.client.Transaction(request));
   });
 
+  // ---- transact-get ----
+  struct {
+    std::string items;
+  } transact_get;
+  CLI::App* transact_get_cmd = Command(
+      app, "transact-get", "Read up to 100 items as one consistent snapshot (TransactGet)",
+      std::string("--items is a JSON array of TransactGetItem messages, e.g. "
+                  "[{\"table\":\"t\",\"key\":{\"id\":{\"s\":\"a\"}}},"
+                  "{\"table\":\"u\",\"key\":{\"id\":\"b\"},\"projection\":[\"name\"]}]. Prints one line per "
+                  "requested item, in request order: {\"found\":...,\"item\":...[,\"version\":...]}. ") +
+          kTypedHelp);
+  transact_get_cmd->add_option("--items", transact_get.items, "JSON array of TransactGetItem")->required();
+  on(transact_get_cmd, [&](Context& ctx) {
+    v1::TransactGetRequest request;
+    const json items = JsonArgument(transact_get.items, "--items");
+    if (!items.is_array() || items.empty()) {
+      throw InputError("--items: expected a non-empty JSON array of TransactGetItem");
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      MessageFromJson(items[i], request.add_items(), absl::StrCat("--items[", i, "]"));
+    }
+    auto result = ctx.client.TransactGet(request);
+    if (!result.ok()) return CallFailed(ctx, result.error());
+    for (const v1::TransactGetResult& item : result->items()) {
+      json line = MessageToJson(item);
+      line["found"] = item.found();
+      PrintLine(ctx.out, line);
+    }
+    return kExitOk;
+  });
+
   // ---- batch-get ----
   struct {
     std::string table, keys;
@@ -688,8 +724,10 @@ int Run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   client::ClientOptions options;
   options.address = global.address;
   options.bearer_token = global.token;
-  options.tls = global.tls || !global.tls_ca.empty();
+  options.tls = global.tls || !global.tls_ca.empty() || !global.tls_cert.empty();
   options.tls_ca_file = global.tls_ca;
+  options.tls_client_cert_file = global.tls_cert;
+  options.tls_client_key_file = global.tls_key;
   options.tls_server_name = global.tls_server_name;
   if (global.timeout_seconds > 0) {
     options.deadlines.data = options.deadlines.admin = absl::Seconds(global.timeout_seconds);
