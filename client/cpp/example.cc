@@ -3,14 +3,27 @@
 // handle a condition failure by its ErrorInfo reason. Exits non-zero on any unexpected result (it runs as a
 // test against a real gateway).
 //
-//   altgw_cpp_example [ADDRESS]      ADDRESS defaults to $ALTGW_ADDRESS, then 127.0.0.1:50051
-//   ALTGW_TOKEN=<token>              bearer token, when the gateway requires one
-//   ALTGW_TLS_CA=<ca.pem>            connect with TLS, verifying the gateway with this CA
+//   altgw_cpp_example [ADDRESS]         the walkthrough (its own table, deleted at the end)
+//   altgw_cpp_example share             write the shared item xlang:cpp into $ALTGW_TABLE and read it back
+//   altgw_cpp_example verify LANG...    read the shared items the examples of LANG... wrote into $ALTGW_TABLE and
+//                                       compare them with the payload (the cross-language check; the payload
+//                                       is the same in client/<language>/example.*)
+//
+//   ALTGW_ADDRESS=<host:port>           the gateway (default 127.0.0.1:50051)
+//   ALTGW_TOKEN=<token>                 bearer token, when the gateway requires one
+//   ALTGW_CA_FILE=<ca.pem>              connect with TLS, verifying the gateway with this CA (ALTGW_TLS_CA too)
+//   ALTGW_CLIENT_CERT, ALTGW_CLIENT_KEY PEM client certificate and key, for gateways that require mutual TLS
+//   ALTGW_TABLE=<table>                 the table of `share` and `verify` (default altgw_examples)
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "altgw_client/client.h"
 
@@ -32,22 +45,159 @@ std::string EnvOr(const char* name, std::string fallback) {
   return value != nullptr && *value != '\0' ? value : fallback;
 }
 
+// ---- The payload every language writes and reads (keep identical in all examples) ----------------------
+
+Attributes SharedItem(const std::string& language) {
+  return MakeItem({
+      {"pk", Str("xlang:" + language)},
+      {"sk", Int(0)},
+      {"text", Str("grüße, 世界 ✓")},
+      {"empty_text", Str("")},
+      {"count", Int(42)},
+      {"max", Int(std::numeric_limits<int64_t>::max())},
+      {"price", Decimal("-12345.678901234567890123")},
+      {"big", Decimal("100000000000000000000000000000")},
+      {"tiny", Decimal("0.000000000000000000000000000001")},
+      {"flag", Bool(true)},
+      {"nothing", Null()},
+      {"blob", Bytes(std::string("\x00\xff\x10\x80\x61", 5))},
+      {"tags", StringSet({"red", "green", "blue"})},
+      {"scores", NumberSet({"1", "2.5", "-3"})},
+      {"blobs", BytesSet({std::string("\x01"), std::string("\x02\x03")})},
+      {"nested", Map({{"level", Int(1)},
+                      {"list", List({Str("a"), Int(2), Bool(false), Map({{"deep", Bytes("\xca\xfe")}})})},
+                      {"empty", Map({})}})},
+      {"empty_list", List({})},
+  });
+}
+
+std::string Hex(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+// A stable text form of a value for comparisons: sets sorted, map keys sorted, numbers as decimal text (the
+// gateway may answer 42 as `integer` where it was sent as `decimal`, and the reverse).
+std::string Canonical(const Value& value) {
+  auto sorted = [](std::vector<std::string> items) {
+    std::set<std::string> unique(items.begin(), items.end());
+    std::string out;
+    for (const std::string& item : unique) out += (out.empty() ? "" : ",") + item;
+    return "[" + out + "]";
+  };
+  switch (value.kind_case()) {
+    case Value::kNullValue: return "NULL";
+    case Value::kBoolValue: return value.bool_value() ? "BOOL:true" : "BOOL:false";
+    case Value::kStringValue: return "S:\"" + value.string_value() + "\"";
+    case Value::kBytesValue: return "B:" + Hex(value.bytes_value());
+    case Value::kNumberValue: return "N:" + NumberText(value.number_value());
+    case Value::kListValue: {
+      std::string out;
+      for (const Value& v : value.list_value().values()) out += (out.empty() ? "" : ",") + Canonical(v);
+      return "L[" + out + "]";
+    }
+    case Value::kMapValue: {
+      std::map<std::string, std::string> fields;  // sorted by name
+      for (const auto& [name, v] : value.map_value().fields()) fields[name] = Canonical(v);
+      std::string out;
+      for (const auto& [name, text] : fields) out += (out.empty() ? "" : ",") + name + "=" + text;
+      return "M{" + out + "}";
+    }
+    case Value::kStringSet:
+      return "SS" + sorted(std::vector<std::string>(value.string_set().values().begin(), value.string_set().values().end()));
+    case Value::kNumberSet: {
+      std::vector<std::string> texts;
+      for (const v1::Number& n : value.number_set().values()) texts.push_back(NumberText(n));
+      return "NS" + sorted(texts);
+    }
+    case Value::kBytesSet: {
+      std::vector<std::string> hex;
+      for (const std::string& b : value.bytes_set().values()) hex.push_back(Hex(b));
+      return "BS" + sorted(hex);
+    }
+    case Value::KIND_NOT_SET: break;
+  }
+  return "?";
+}
+
+// Reads the shared item `language` wrote and compares it attribute by attribute with the payload. Returns an
+// empty string when equal, else what differs.
+std::string VerifyShared(const Client& client, const std::string& table, const std::string& language) {
+  v1::GetRequest get;
+  get.set_table(table);
+  *get.mutable_key() = MakeItem({{"pk", Str("xlang:" + language)}, {"sk", Int(0)}});
+  get.set_consistent_read(true);
+  const v1::GetResponse got = client.Get(get).value();
+  if (!got.found()) return "shared item of " + language + ": not found";
+  std::map<std::string, std::string> expected, actual;
+  for (const auto& [name, value] : SharedItem(language)) expected[name] = Canonical(value);
+  for (const auto& [name, value] : got.item()) actual[name] = Canonical(value);
+  std::string names, details;
+  std::set<std::string> all;
+  for (const auto& entry : expected) all.insert(entry.first);
+  for (const auto& entry : actual) all.insert(entry.first);
+  for (const std::string& name : all) {
+    const std::string want = expected.count(name) ? expected[name] : "(absent)";
+    const std::string have = actual.count(name) ? actual[name] : "(absent)";
+    if (want == have) continue;
+    names += (names.empty() ? "" : ", ") + name;
+    details += "; " + name + ": expected " + want + " got " + have;
+  }
+  if (!names.empty()) return "shared item of " + language + " differs in [" + names + "]" + details;
+  std::cout << "shared item xlang:" << language << ": equal (" << actual.size() << " attributes)\n";
+  return "";
+}
+
+// `share` and `verify`: the C++ side of the cross-language check. Output as in the other languages' examples.
+int SharedItemCheck(const Client& client, const std::vector<std::string>& args) {
+  const std::string table = EnvOr("ALTGW_TABLE", "altgw_examples");
+  std::vector<std::string> languages(args.begin() + 1, args.end());
+  if (args[0] == "share") {
+    v1::PutRequest put;
+    put.set_table(table);
+    *put.mutable_item() = SharedItem("cpp");
+    client.Put(put).value();
+    languages = {"cpp"};
+  }
+  for (const std::string& language : languages) {
+    const std::string difference = VerifyShared(client, table, language);
+    if (!difference.empty()) {
+      std::cerr << "FAILED: " << difference << "\n";
+      return 1;
+    }
+  }
+  std::cout << "OK\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const bool shared_mode = !args.empty() && (args[0] == "share" || args[0] == "verify");
   ClientOptions options;
-  options.address = argc > 1 ? argv[1] : EnvOr("ALTGW_ADDRESS", "127.0.0.1:50051");
+  options.address = !args.empty() && !shared_mode ? args[0] : EnvOr("ALTGW_ADDRESS", "127.0.0.1:50051");
   options.bearer_token = EnvOr("ALTGW_TOKEN", "");
-  options.tls_ca_file = EnvOr("ALTGW_TLS_CA", "");
+  options.tls_ca_file = EnvOr("ALTGW_CA_FILE", EnvOr("ALTGW_TLS_CA", ""));
+  options.tls_client_cert_file = EnvOr("ALTGW_CLIENT_CERT", "");
+  options.tls_client_key_file = EnvOr("ALTGW_CLIENT_KEY", "");
   options.tls = !options.tls_ca_file.empty();
   Result<Client> connected = Client::Connect(options);
   if (!connected.ok()) {
-    std::cerr << "cannot connect: " << connected.error().ToString() << "\n";
+    std::cerr << "FAILED: cannot connect: " << connected.error().ToString() << "\n";
     return 2;
   }
   const Client& client = *connected;
+  std::cout << "connect: " << options.address << " (" << (options.tls ? "TLS" : "plaintext") << ", "
+            << (options.bearer_token.empty() ? "no token" : "bearer token") << ")\n";
 
   try {
+    if (shared_mode) return SharedItemCheck(client, args);
     // 1. Health (grpc.health.v1): the gateway and its data service are serving.
     Expect(client.CheckHealth().value() == health::HealthCheckResponse::SERVING, "health: server SERVING");
     // Per-service health: gateways that do not register service names answer NOT_FOUND for them.
@@ -171,7 +321,7 @@ int main(int argc, char** argv) {
     Expect(true, "delete table");
   } catch (const ErrorException& e) {
     // Result::value() throws on an unexpected failed call: report it with its reason and field violations.
-    std::cerr << "unexpected error: " << e.error().ToString() << "\n";
+    std::cerr << "FAILED: unexpected error " << e.error().ToString() << "\n";
     return 1;
   }
   std::cout << (failures == 0 ? "example passed\n" : "example FAILED\n");

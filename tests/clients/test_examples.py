@@ -2,9 +2,14 @@
 
 Each example checks its own results and exits non-zero on anything unexpected; this test also checks its
 output line by line, reads back what it wrote with independent calls, and runs the cross-language check:
-the shared item written by each language is read back, equal, by every other language.
+the shared item written by each language is read back, equal, by every other language. C++ takes part twice:
+the C++ example (client/cpp/example.cc: `share`, `verify`) and the `altgw` CLI, which writes the payload from
+its typed JSON form (shared_item.json) and reads every language's item back as typed JSON.
+(The C++ walkthrough itself runs as the CTest test altgw_cpp_example.)
 """
+import base64
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -16,7 +21,14 @@ from alternator.gateway.v1 import value_pb2 as v
 from conftest import ROOT, STUBS, free_port
 
 LANGUAGES = ["python", "go", "java", "node", "ruby"]
+# Who reads the shared items back with a `verify` command: every walkthrough language and the C++ example.
+READERS = LANGUAGES + ["cpp"]
+# Whose shared item exists once the writers ran: the walkthroughs, the C++ example and the CLI.
+WRITERS = LANGUAGES + ["cpp", "cli"]
 TABLE = "altgw_examples_test"
+CPP_EXAMPLE = os.environ.get("ALTGW_CPP_EXAMPLE", os.path.join(ROOT, "build", "client", "cpp", "altgw_cpp_example"))
+CLI = os.environ.get("ALTGW_CLI", os.path.join(ROOT, "build", "client", "cpp", "altgw"))
+SHARED_ITEM_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shared_item.json")
 # A generous bound per run: a cold JVM on a busy 2-core machine takes a few seconds.
 RUN_TIMEOUT = 120
 
@@ -32,6 +44,10 @@ def command(language):
         return ["node", os.path.join(ROOT, "client", "node", "example.js")]
     if language == "ruby":
         return ["ruby", os.path.join(ROOT, "client", "ruby", "example.rb")]
+    if language == "cpp":
+        return [CPP_EXAMPLE]
+    if language == "cli":
+        return [CLI]
     raise ValueError(language)
 
 
@@ -118,14 +134,54 @@ def test_only_the_first_example_created_the_table(walkthroughs):
     assert created == [LANGUAGES[0]]
 
 
-@pytest.mark.parametrize("reader", LANGUAGES)
-def test_cross_language(walkthroughs, gateway, reader):
-    """Every language reads the shared item written by every language and finds it equal to its own payload."""
+def cli_shared_item(owner):
+    """The shared payload in the CLI's typed JSON form, keyed for `owner`."""
+    with open(SHARED_ITEM_JSON, encoding="utf-8") as f:
+        item = json.load(f)
+    return {"pk": {"s": f"xlang:{owner}"}, "sk": {"n": "0"}, **item}
+
+
+def sorted_sets(typed):
+    """Typed JSON with the members of sets sorted (a set's order is not part of its value)."""
+    if isinstance(typed, dict):
+        return {k: sorted(v) if k in ("ss", "ns", "bs") else sorted_sets(v) for k, v in typed.items()}
+    if isinstance(typed, list):
+        return [sorted_sets(x) for x in typed]
+    return typed
+
+
+@pytest.fixture(scope="module")
+def shared_by_cpp(walkthroughs, gateway):
+    """The C++ example and the CLI write their shared items, after the walkthroughs created the table."""
     assert all(result.returncode == 0 for result in walkthroughs.values())
-    result = run_example(reader, gateway, "verify", *LANGUAGES)
+    example = run_example("cpp", gateway, "share")
+    assert example.returncode == 0, f"C++ share failed:\n{example.stdout}\n{example.stderr}"
+    assert example.stdout.splitlines()[1:] == ["shared item xlang:cpp: equal (17 attributes)", "OK"], example.stdout
+    cli = run_example("cli", gateway, "put", TABLE, "--item", json.dumps(cli_shared_item("cli")))
+    assert cli.returncode == 0, f"altgw put failed:\n{cli.stdout}\n{cli.stderr}"
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_cross_language(shared_by_cpp, gateway, reader):
+    """Every reader reads the shared item written by every writer and finds it equal to its own payload."""
+    result = run_example(reader, gateway, "verify", *WRITERS)
     assert result.returncode == 0, f"{reader} verify failed:\n{result.stdout}\n{result.stderr}"
     lines = result.stdout.splitlines()
-    assert lines[1:] == [f"shared item xlang:{writer}: equal (17 attributes)" for writer in LANGUAGES] + ["OK"]
+    assert lines[1:] == [f"shared item xlang:{writer}: equal (17 attributes)" for writer in WRITERS] + ["OK"]
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_cli_reads_every_language(shared_by_cpp, gateway, writer):
+    """`altgw get` prints each writer's item exactly as the typed JSON payload (the CLI's documented form)."""
+    key = json.dumps({"pk": {"s": f"xlang:{writer}"}, "sk": {"n": "0"}})
+    result = run_example("cli", gateway, "get", TABLE, "--key", key, "--consistent")
+    assert result.returncode == 0, f"altgw get failed:\n{result.stdout}\n{result.stderr}"
+    (line,) = result.stdout.splitlines()
+    got = json.loads(line)
+    assert got["found"] is True
+    assert sorted_sets(got["item"]) == sorted_sets(cli_shared_item(writer))
+    # The bytes really are the payload's bytes (base64 is only their spelling).
+    assert base64.b64decode(got["item"]["blob"]["b"]) == bytes([0x00, 0xFF, 0x10, 0x80, 0x61])
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +196,7 @@ def tampered(walkthroughs, data):
     data.Put(data_pb.PutRequest(table=TABLE, item=number), timeout=10)
 
 
-@pytest.mark.parametrize("reader", LANGUAGES)
+@pytest.mark.parametrize("reader", READERS)
 def test_cross_language_check_detects_differences(tampered, gateway, reader):
     for owner, attribute in (("tampered-bytes", "nested"), ("tampered-number", "price")):
         result = run_example(reader, gateway, "verify", owner)
@@ -151,7 +207,7 @@ def test_cross_language_check_detects_differences(tampered, gateway, reader):
     assert result.returncode != 0 and "FAILED: shared item of nobody: not found" in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", READERS)
 def test_unreachable_gateway_exits_non_zero(language):
     result = run_example(language, f"127.0.0.1:{free_port()}")
     assert result.returncode != 0

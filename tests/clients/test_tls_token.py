@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from conftest import free_port
-from test_examples import LANGUAGES, run_example
+from test_examples import READERS, run_example
 
 TOKEN = "example-token-0123456789"
 
@@ -95,7 +95,7 @@ def tls_env(pki, **overrides):
     return {k: v for k, v in env.items() if v is not None}
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", READERS)
 def test_walkthrough_over_mutual_tls_with_token(front_end, pki, language):
     address, handler = front_end
     before = len(handler.calls)
@@ -103,10 +103,12 @@ def test_walkthrough_over_mutual_tls_with_token(front_end, pki, language):
     assert result.returncode == 0, f"{language} over TLS failed:\n{result.stdout}\n{result.stderr}"
     lines = result.stdout.splitlines()
     assert lines[0] == f"connect: {address} (TLS, bearer token)"
-    assert lines[-1] == "OK"
+    # The C++ walkthrough (client/cpp/example.cc) uses a table of its own and ends by deleting it.
+    assert lines[-1] == ("example passed" if language == "cpp" else "OK")
     calls = handler.calls[before:]
-    # Health x2, CreateTable, 5 Puts, Get, >= 3 Query pages, Transaction, 2 Gets, Put, Transaction, 2 shared.
-    assert len(calls) >= 18, calls
+    # Health x2, CreateTable, 5 Puts, Get, >= 3 Query pages, Transaction, 2 Gets, Put, then Transaction and the
+    # shared item's Put + Get (Python, Go, Java, Node, Ruby) or DeleteTable (C++).
+    assert len(calls) >= (17 if language == "cpp" else 18), calls
     assert all(auth == f"Bearer {TOKEN}" for _, auth, _ in calls), calls
     assert all(client == "altgw test client" for _, _, client in calls), calls
     methods = {method for method, _, _ in calls}
@@ -114,7 +116,7 @@ def test_walkthrough_over_mutual_tls_with_token(front_end, pki, language):
             "/alternator.gateway.v1.DataService/Query"} <= methods
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", READERS)
 def test_wrong_token_is_rejected(front_end, pki, language):
     address, handler = front_end
     result = run_example(language, address, env=tls_env(pki, ALTGW_TOKEN="not-the-token"))
@@ -123,7 +125,7 @@ def test_wrong_token_is_rejected(front_end, pki, language):
     assert handler.calls[-1][1] == "Bearer not-the-token"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", READERS)
 def test_untrusted_server_certificate_is_refused(front_end, pki, language):
     """The server's certificate is checked: with the client's own certificate as the "CA", no call gets through."""
     address, handler = front_end
