@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Generates the gRPC stubs of the gateway's contract (proto/) for Python, Go, Java, Node and Ruby, and builds
-# the compiled examples (Go, Java), into an ignored build folder. Only Debian packages and npm are used.
+# Generates the gRPC stubs of the gateway's contract (proto/) for C++, Python, Go, Java, Node and Ruby, and
+# builds the compiled ones (C++ library and check program, Go and Java examples), into an ignored build folder.
+# Only Debian packages and npm are used.
 #
 #   client/generate-stubs.sh [--out DIR] [--install] [LANGUAGE...]
 #
-#   LANGUAGE   python go java node ruby (default: all of them)
+#   LANGUAGE   cpp python go java node ruby (default: all of them)
 #   --out DIR  where to write (default: build/clients); every language gets DIR/<language>
 #   --install  first install the Debian packages a language needs (apt-get, as root) when missing
 #
 # What each language gets (see client/README.md for how to run the examples):
+#   cpp     DIR/cpp/gen: *.pb.{h,cc} / *.grpc.pb.{h,cc} of proto/, google.rpc and grpc.health.v1, compiled into
+#           DIR/cpp/lib/libaltgw_stubs.a (flags: pkg-config grpc++ protobuf), and DIR/cpp/bin/altgw-stubs-check
+#           built on it from client/cpp/stubs_check.cc (the gateway's own build, CMake, generates its copy)
 #   python  DIR/python: *_pb2.py / *_pb2_grpc.py of proto/ and of grpc.health.v1 (module health_pb2)
 #   go      DIR/go: a GOPATH whose src/alternator-gateway/gen/go/... holds the generated package (go_package
 #           of the .proto files), and DIR/go/bin/altgw-example-go built from client/go/example
@@ -29,11 +33,11 @@ while [ $# -gt 0 ]; do
     --out=*) OUT="${1#--out=}"; shift ;;
     --install) INSTALL=1; shift ;;
     -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    python|go|java|node|ruby) LANGUAGES+=("$1"); shift ;;
+    cpp|python|go|java|node|ruby) LANGUAGES+=("$1"); shift ;;
     *) echo "generate-stubs: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
-[ ${#LANGUAGES[@]} -gt 0 ] || LANGUAGES=(python go java node ruby)
+[ ${#LANGUAGES[@]} -gt 0 ] || LANGUAGES=(cpp python go java node ruby)
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 
@@ -47,6 +51,7 @@ RPC_PROTOS=(google/rpc/status.proto google/rpc/error_details.proto)
 
 # The Debian packages each language needs (also in scripts/setup.sh, so CI installs them up front).
 declare -A APT_FOR=(
+  [cpp]="protobuf-compiler protobuf-compiler-grpc grpc-proto g++ pkg-config libgrpc++-dev libprotobuf-dev"
   [python]="protobuf-compiler protobuf-compiler-grpc grpc-proto python3-grpcio python3-protobuf"
   [go]="protobuf-compiler grpc-proto golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc"
   [java]="protobuf-compiler grpc-proto openjdk-17-jdk-headless libgrpc-java protobuf-compiler-grpc-java-plugin libprotobuf-java libnetty-java libperfmark-java libgoogle-gson-java libguava-java libjsr305-java liberror-prone-java libgeronimo-annotation-1.3-spec-java libnetty-tcnative-java libnetty-tcnative-jni"
@@ -69,6 +74,30 @@ install_packages() {
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found: needs Debian package(s) $2 (try --install)"; }
+
+generate_cpp() {
+  need protoc protobuf-compiler
+  need g++ g++
+  need pkg-config pkg-config
+  local plugin=/usr/bin/grpc_cpp_plugin dir="$OUT/cpp"
+  [ -x "$plugin" ] || die "$plugin not found: needs Debian package protobuf-compiler-grpc"
+  pkg-config --exists grpc++ protobuf || die "grpc++/protobuf development files not found: libgrpc++-dev libprotobuf-dev"
+  rm -rf "$dir" && mkdir -p "$dir/gen" "$dir/obj" "$dir/lib" "$dir/bin"
+  protoc -I "$PROTO_DIR" -I "$HEALTH_PROTO_DIR" --cpp_out="$dir/gen" --grpc_out="$dir/gen" \
+    --plugin=protoc-gen-grpc="$plugin" "${GATEWAY_PROTOS[@]}" "${RPC_PROTOS[@]}" grpc/health/v1/health.proto
+  local cflags libs
+  cflags="$(pkg-config --cflags grpc++ protobuf)"
+  libs="$(pkg-config --libs grpc++ protobuf)"
+  # Unoptimised: this proves the code builds (and serves the check program); a project compiles the generated
+  # sources with its own flags.
+  (cd "$dir/gen" && find . -name '*.cc' | sort |
+    xargs -P "$(nproc)" -I{} sh -c 'g++ -std=c++17 -O0 -w -c '"$cflags"' -I. "{}" -o "../obj/$(echo "{}" | tr / _ | sed "s/^\._//").o"')
+  ar rcs "$dir/lib/libaltgw_stubs.a" "$dir"/obj/*.o
+  # shellcheck disable=SC2086  # the pkg-config flags are word lists
+  g++ -std=c++17 -O1 $cflags -I "$dir/gen" "$ROOT/client/cpp/stubs_check.cc" "$dir/lib/libaltgw_stubs.a" $libs \
+    -o "$dir/bin/altgw-stubs-check"
+  log "cpp: $dir/gen, $dir/lib/libaltgw_stubs.a, check program $dir/bin/altgw-stubs-check"
+}
 
 generate_python() {
   need protoc protobuf-compiler

@@ -213,3 +213,15 @@ def test_unreachable_gateway_exits_non_zero(language):
     assert result.returncode != 0
     assert re.search(r"FAILED: .*UNAVAILABLE|FAILED: .*Unavailable", result.stderr), result.stderr
     assert "OK" not in result.stdout.splitlines()
+
+
+def test_cpp_stubs_from_the_script_build_and_call_the_gateway(gateway):
+    """generate-stubs.sh cpp: the generated C++ code compiles into a library a program links and calls with."""
+    check = os.path.join(STUBS, "cpp", "bin", "altgw-stubs-check")
+    result = subprocess.run([check, gateway], capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert result.stdout.splitlines() == ["health: SERVING", "get from a missing table: NOT_FOUND TABLE_NOT_FOUND",
+                                          "OK"]
+    unreachable = subprocess.run([check, f"127.0.0.1:{free_port()}"], capture_output=True, text=True,
+                                 timeout=RUN_TIMEOUT)
+    assert unreachable.returncode == 1 and "FAILED: health check" in unreachable.stderr, unreachable.stderr
