@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <random>
 
 #include "absl/strings/ascii.h"
@@ -18,6 +19,73 @@ std::string Timestamp(absl::Time now) {
 }
 
 double Millis(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
+// The access line is written for every call, so it is built by hand rather than through a json value
+// (which cost about 5% of the gateway's CPU under load, with a time-zone formatter run per line).
+
+// "2023-11-14T22:13:20.000Z": the part up to the seconds is formatted once per second per thread.
+void AppendTimestamp(std::string* out, absl::Time now) {
+  thread_local int64_t cached_second = std::numeric_limits<int64_t>::min();
+  thread_local std::string cached_text;
+  const int64_t millis = absl::ToUnixMillis(now);
+  const int64_t second = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;
+  if (second != cached_second) {
+    cached_second = second;
+    cached_text = absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+  }
+  const int fraction = static_cast<int>(millis - second * 1000);
+  absl::StrAppend(out, cached_text, ".", absl::Dec(fraction, absl::kZeroPad3), "Z");
+}
+
+// A duration in milliseconds with microsecond precision: "1.500".
+void AppendMillis(std::string* out, absl::Duration d) {
+  int64_t micros = absl::ToInt64Microseconds(d);
+  if (micros < 0) {
+    out->push_back('-');
+    micros = -micros;
+  }
+  absl::StrAppend(out, micros / 1000, ".", absl::Dec(micros % 1000, absl::kZeroPad3));
+}
+
+// `text` as a JSON string. The fields are ASCII in practice (the request id is checked to be printable
+// ASCII); anything else takes the json library's path, which also replaces invalid UTF-8.
+void AppendJsonString(std::string* out, absl::string_view text) {
+  for (const char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out->append(json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
+      return;
+    }
+  }
+  out->push_back('"');
+  size_t plain = 0;  // start of the run of characters that need no escape
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default:
+        absl::StrAppend(out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  out->append(text.data() + plain, text.size() - plain);
+  out->push_back('"');
+}
 
 bool IsLowerHex(absl::string_view text, size_t length) {
   if (text.size() != length) return false;
@@ -94,21 +162,32 @@ void Logger::Log(LogLevel level, absl::string_view message, const nlohmann::json
 }
 
 std::string Logger::FormatAccess(const AccessRecord& record, absl::Time now) {
-  json line = {
-      {"time", Timestamp(now)},
-      {"level", "info"},
-      {"msg", "call"},
-      {"method", record.method},
-      {"status", record.status},
-      {"reason", record.reason},
-      {"durationMs", Millis(record.duration)},
-      {"backendMs", Millis(record.backend_time)},
-      {"attempts", record.attempts},
-      {"node", record.node},
-      {"requestId", record.request_id},
-  };
-  line["traceId"] = record.trace_id.empty() ? json(nullptr) : json(record.trace_id);
-  return line.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string line;
+  line.reserve(320);
+  line.append("{\"time\":\"");
+  AppendTimestamp(&line, now);
+  line.append("\",\"level\":\"info\",\"msg\":\"call\",\"method\":");
+  AppendJsonString(&line, record.method);
+  line.append(",\"status\":");
+  AppendJsonString(&line, record.status);
+  line.append(",\"reason\":");
+  AppendJsonString(&line, record.reason);
+  line.append(",\"durationMs\":");
+  AppendMillis(&line, record.duration);
+  line.append(",\"backendMs\":");
+  AppendMillis(&line, record.backend_time);
+  absl::StrAppend(&line, ",\"attempts\":", record.attempts, ",\"node\":");
+  AppendJsonString(&line, record.node);
+  line.append(",\"requestId\":");
+  AppendJsonString(&line, record.request_id);
+  line.append(",\"traceId\":");
+  if (record.trace_id.empty()) {
+    line.append("null");
+  } else {
+    AppendJsonString(&line, record.trace_id);
+  }
+  line.push_back('}');
+  return line;
 }
 
 void Logger::Access(const AccessRecord& record) {

@@ -60,6 +60,34 @@ TEST(AccessLine, IsOneJsonObjectWithEveryField) {
   EXPECT_TRUE(json["traceId"].is_null());
 }
 
+TEST(AccessLine, EscapesEveryFieldAndKeepsMicroseconds) {
+  AccessRecord record;
+  record.method = "m\\with/back\\slash";
+  record.status = "OK";
+  record.node = "tab\there, newline\n, bell\x07, quote\"";
+  record.request_id = "caf\xc3\xa9 and bad \xff byte";  // not from RequestIdFrom: the formatter must cope
+  record.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  record.duration = absl::Microseconds(1234567);
+  record.backend_time = absl::Microseconds(7);
+  // Milliseconds are added to a time just before a second boundary and just after it.
+  const absl::Time now = absl::FromUnixMillis(1700000000999);
+  const std::string line = Logger::FormatAccess(record, now);
+  const auto json = nlohmann::json::parse(line);  // throws on any escaping mistake
+  EXPECT_EQ(json["time"], "2023-11-14T22:13:20.999Z");
+  EXPECT_EQ(json["method"], record.method);
+  EXPECT_EQ(json["node"], record.node);
+  EXPECT_EQ(json["requestId"], "caf\xc3\xa9 and bad \xef\xbf\xbd byte");  // U+FFFD for the bad byte
+  EXPECT_EQ(json["traceId"], record.trace_id);
+  EXPECT_EQ(json["reason"], "");
+  EXPECT_NE(line.find("\"durationMs\":1234.567,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"backendMs\":0.007,"), std::string::npos) << line;
+  EXPECT_NE(line.find("\\u0007"), std::string::npos) << line;
+  EXPECT_EQ(nlohmann::json::parse(Logger::FormatAccess(record, now + absl::Milliseconds(1)))["time"],
+            "2023-11-14T22:13:21.000Z");
+  EXPECT_EQ(nlohmann::json::parse(Logger::FormatAccess(record, absl::FromUnixMillis(-1)))["time"],
+            "1969-12-31T23:59:59.999Z");
+}
+
 TEST(LogLevel, ParsesTheFourLevelsOnly) {
   EXPECT_EQ(*ParseLogLevel("debug"), LogLevel::kDebug);
   EXPECT_EQ(*ParseLogLevel("warn"), LogLevel::kWarn);
