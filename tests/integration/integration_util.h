@@ -21,6 +21,7 @@
 #include "nlohmann/json.hpp"
 #include "support/dynamodb_local.h"
 #include "support/gateway_harness.h"
+#include "support/conditions.h"
 #include "support/values.h"
 
 namespace altgw::testing {
@@ -157,90 +158,6 @@ inline std::string Quoted(absl::string_view name) {
   }
   out.push_back('`');
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Conditions.
-
-inline v1::Condition Compare(const std::string& path, v1::Comparator comparator, const v1::Value& value) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  *c.mutable_comparison()->mutable_value() = value;
-  return c;
-}
-inline v1::Condition ComparePaths(const std::string& path, v1::Comparator comparator, const std::string& other) {
-  v1::Condition c;
-  c.mutable_comparison()->set_path(path);
-  c.mutable_comparison()->set_comparator(comparator);
-  c.mutable_comparison()->set_other_path(other);
-  return c;
-}
-inline v1::Condition Eq(const std::string& path, const v1::Value& value) {
-  return Compare(path, v1::COMPARATOR_EQUAL, value);
-}
-inline v1::Condition Exists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_exists(path);
-  return c;
-}
-inline v1::Condition NotExists(const std::string& path) {
-  v1::Condition c;
-  c.set_attribute_not_exists(path);
-  return c;
-}
-inline v1::Condition BeginsWith(const std::string& path, const v1::Value& prefix) {
-  v1::Condition c;
-  c.mutable_begins_with()->set_path(path);
-  *c.mutable_begins_with()->mutable_prefix() = prefix;
-  return c;
-}
-inline v1::Condition Contains(const std::string& path, const v1::Value& operand) {
-  v1::Condition c;
-  c.mutable_contains()->set_path(path);
-  *c.mutable_contains()->mutable_operand() = operand;
-  return c;
-}
-inline v1::Condition Between(const std::string& path, const v1::Value& lower, const v1::Value& upper) {
-  v1::Condition c;
-  c.mutable_between()->set_path(path);
-  *c.mutable_between()->mutable_lower() = lower;
-  *c.mutable_between()->mutable_upper() = upper;
-  return c;
-}
-inline v1::Condition In(const std::string& path, const std::vector<v1::Value>& values) {
-  v1::Condition c;
-  c.mutable_is_in()->set_path(path);
-  for (const v1::Value& v : values) *c.mutable_is_in()->add_values() = v;
-  return c;
-}
-inline v1::Condition TypeIs(const std::string& path, v1::AttributeType type) {
-  v1::Condition c;
-  c.mutable_attribute_type()->set_path(path);
-  c.mutable_attribute_type()->set_type(type);
-  return c;
-}
-inline v1::Condition SizeIs(const std::string& path, v1::Comparator comparator, uint64_t size) {
-  v1::Condition c;
-  c.mutable_size()->set_path(path);
-  c.mutable_size()->set_comparator(comparator);
-  c.mutable_size()->set_size(size);
-  return c;
-}
-inline v1::Condition AllOf(const std::vector<v1::Condition>& conditions) {
-  v1::Condition c;
-  for (const auto& sub : conditions) *c.mutable_all_of()->add_conditions() = sub;
-  return c;
-}
-inline v1::Condition AnyOf(const std::vector<v1::Condition>& conditions) {
-  v1::Condition c;
-  for (const auto& sub : conditions) *c.mutable_any_of()->add_conditions() = sub;
-  return c;
-}
-inline v1::Condition Not(const v1::Condition& condition) {
-  v1::Condition c;
-  *c.mutable_negation() = condition;
-  return c;
 }
 
 // ---------------------------------------------------------------------------------------------------------

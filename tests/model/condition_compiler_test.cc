@@ -13,13 +13,14 @@
 #include "model/document_path.h"
 #include "model/limits.h"
 #include "model/expression_checks.h"
-#include "model/condition_builders.h"
+#include "support/conditions.h"
 #include "model/value_builders.h"
 
 namespace altgw::model {
 namespace {
 
-using namespace ::altgw::model::testing;  // NOLINT: builders
+using namespace ::altgw::model::testing;  // NOLINT: value builders
+using namespace ::altgw::testing;         // NOLINT: condition builders
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -65,7 +66,7 @@ TEST(ConditionCompilerTest, ComparisonWithEveryComparator) {
       {v1::COMPARATOR_GREATER, ">"},      {v1::COMPARATOR_GREATER_OR_EQUAL, ">="},
   };
   for (const auto& [comparator, text] : comparators) {
-    const Compiled c = Compile(Cmp("price", comparator, N("10.50")));
+    const Compiled c = Compile(Compare("price", comparator, N("10.50")));
     ASSERT_TRUE(c.ok()) << Describe(c.violations);
     EXPECT_EQ(c.expression, absl::StrCat("#n0 ", text, " :v0"));
     EXPECT_EQ(c.names, json({{"#n0", "price"}}));
@@ -74,7 +75,7 @@ TEST(ConditionCompilerTest, ComparisonWithEveryComparator) {
 }
 
 TEST(ConditionCompilerTest, ComparisonWithAnotherPath) {
-  const Compiled c = Compile(CmpPath("a.b[2].c", v1::COMPARATOR_LESS, "a.d"));
+  const Compiled c = Compile(ComparePaths("a.b[2].c", v1::COMPARATOR_LESS, "a.d"));
   ASSERT_TRUE(c.ok()) << Describe(c.violations);
   EXPECT_EQ(c.expression, "#n0.#n1[2].#n2 < #n0.#n3");
   EXPECT_EQ(c.names, json({{"#n0", "a"}, {"#n1", "b"}, {"#n2", "c"}, {"#n3", "d"}}));
@@ -99,8 +100,8 @@ TEST(ConditionCompilerTest, Functions) {
       {In("a", {S("x"), Int(2), Null()}), "#n0 IN (:v0, :v1, :v2)",
        json::parse(R"({":v0": {"S": "x"}, ":v1": {"N": "2"}, ":v2": {"NULL": true}})")},
       {In("a", {S("only")}), "#n0 IN (:v0)", json::parse(R"({":v0": {"S": "only"}})")},
-      {Size("a", v1::COMPARATOR_GREATER_OR_EQUAL, 10), "size(#n0) >= :v0", json::parse(R"({":v0": {"N": "10"}})")},
-      {Size("a", v1::COMPARATOR_EQUAL, 18446744073709551615ull), "size(#n0) = :v0",
+      {SizeIs("a", v1::COMPARATOR_GREATER_OR_EQUAL, 10), "size(#n0) >= :v0", json::parse(R"({":v0": {"N": "10"}})")},
+      {SizeIs("a", v1::COMPARATOR_EQUAL, 18446744073709551615ull), "size(#n0) = :v0",
        json::parse(R"({":v0": {"N": "18446744073709551615"}})")},
   };
   for (const Case& c : cases) {
@@ -130,12 +131,12 @@ TEST(ConditionCompilerTest, AttributeTypeCodes) {
 
 TEST(ConditionCompilerTest, LogicalCombinations) {
   {
-    const Compiled c = Compile(AllOf({Cmp("a", v1::COMPARATOR_EQUAL, S("x")), Exists("b")}));
+    const Compiled c = Compile(AllOf({Compare("a", v1::COMPARATOR_EQUAL, S("x")), Exists("b")}));
     ASSERT_TRUE(c.ok());
     EXPECT_EQ(c.expression, "(#n0 = :v0 AND attribute_exists(#n1))");
   }
   {
-    const Compiled c = Compile(AnyOf({NotExists("a"), Cmp("a", v1::COMPARATOR_LESS, Int(3)), Exists("c")}));
+    const Compiled c = Compile(AnyOf({NotExists("a"), Compare("a", v1::COMPARATOR_LESS, Int(3)), Exists("c")}));
     ASSERT_TRUE(c.ok());
     EXPECT_EQ(c.expression, "(attribute_not_exists(#n0) OR #n0 < :v0 OR attribute_exists(#n1))");
     EXPECT_EQ(c.names, json({{"#n0", "a"}, {"#n1", "c"}}));  // the same name reuses its placeholder
@@ -162,7 +163,7 @@ TEST(ConditionCompilerTest, LogicalCombinations) {
 }
 
 TEST(ConditionCompilerTest, ValuesAreNumberedInOrderAndNeverShared) {
-  const Compiled c = Compile(AllOf({Cmp("a", v1::COMPARATOR_EQUAL, S("x")), Cmp("b", v1::COMPARATOR_EQUAL, S("x")),
+  const Compiled c = Compile(AllOf({Compare("a", v1::COMPARATOR_EQUAL, S("x")), Compare("b", v1::COMPARATOR_EQUAL, S("x")),
                                     Between("a", Int(1), Int(2))}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c.expression, "(#n0 = :v0 AND #n1 = :v1 AND #n0 BETWEEN :v2 AND :v3)");
@@ -176,8 +177,8 @@ TEST(ConditionCompilerTest, HostileNamesOnlyEverBecomePlaceholders) {
   for (const std::string& name : HostileNames()) {
     const std::string path = PathOf(name);
     const std::vector<v1::Condition> conditions = {
-        Cmp(path, v1::COMPARATOR_EQUAL, S(name)),
-        CmpPath(path, v1::COMPARATOR_NOT_EQUAL, path + "[0]"),
+        Compare(path, v1::COMPARATOR_EQUAL, S(name)),
+        ComparePaths(path, v1::COMPARATOR_NOT_EQUAL, path + "[0]"),
         Exists(path),
         NotExists(path),
         BeginsWith(path, S(name)),
@@ -185,7 +186,7 @@ TEST(ConditionCompilerTest, HostileNamesOnlyEverBecomePlaceholders) {
         Between(path, S(name), S(name + "z")),
         In(path, {S(name)}),
         TypeIs(path, v1::ATTRIBUTE_TYPE_MAP),
-        Size(path, v1::COMPARATOR_LESS, 3),
+        SizeIs(path, v1::COMPARATOR_LESS, 3),
         AllOf({Exists(path), AnyOf({Not(NotExists(path))})}),
     };
     for (const v1::Condition& condition : conditions) {
@@ -224,7 +225,7 @@ TEST(ConditionCompilerTest, ViolationsNameTheExactField) {
     v1::Condition condition;
     std::vector<std::string> fields;
   };
-  v1::Condition no_comparator = Cmp("a", v1::COMPARATOR_UNSPECIFIED, S("x"));
+  v1::Condition no_comparator = Compare("a", v1::COMPARATOR_UNSPECIFIED, S("x"));
   v1::Condition no_operand;
   no_operand.mutable_comparison()->set_path("a");
   no_operand.mutable_comparison()->set_comparator(v1::COMPARATOR_EQUAL);
@@ -232,13 +233,13 @@ TEST(ConditionCompilerTest, ViolationsNameTheExactField) {
       {v1::Condition(), {"condition"}},
       {no_comparator, {"condition.comparison.comparator"}},
       {no_operand, {"condition.comparison"}},
-      {Cmp("", v1::COMPARATOR_EQUAL, S("x")), {"condition.comparison.path"}},
-      {CmpPath("a", v1::COMPARATOR_EQUAL, "b..c"), {"condition.comparison.other_path"}},
+      {Compare("", v1::COMPARATOR_EQUAL, S("x")), {"condition.comparison.path"}},
+      {ComparePaths("a", v1::COMPARATOR_EQUAL, "b..c"), {"condition.comparison.other_path"}},
       // DynamoDB rejects comparing a path with itself.
-      {CmpPath("a.b[1]", v1::COMPARATOR_LESS, "a.`b`[1]"), {"condition.comparison.other_path"}},
-      {Cmp("a", v1::COMPARATOR_EQUAL, N("1e999")), {"condition.comparison.value.number_value.decimal"}},
-      {Cmp("a", v1::COMPARATOR_EQUAL, v1::Value()), {"condition.comparison.value"}},
-      {Cmp("a", v1::COMPARATOR_EQUAL, SS({})), {"condition.comparison.value.string_set.values"}},
+      {ComparePaths("a.b[1]", v1::COMPARATOR_LESS, "a.`b`[1]"), {"condition.comparison.other_path"}},
+      {Compare("a", v1::COMPARATOR_EQUAL, N("1e999")), {"condition.comparison.value.number_value.decimal"}},
+      {Compare("a", v1::COMPARATOR_EQUAL, v1::Value()), {"condition.comparison.value"}},
+      {Compare("a", v1::COMPARATOR_EQUAL, SS({})), {"condition.comparison.value.string_set.values"}},
       {Exists("a["), {"condition.attribute_exists"}},
       {NotExists(""), {"condition.attribute_not_exists"}},
       {BeginsWith("a", Int(1)), {"condition.begins_with.prefix"}},
@@ -250,16 +251,16 @@ TEST(ConditionCompilerTest, ViolationsNameTheExactField) {
       {In("a", {Int(1), v1::Value()}), {"condition.is_in.values[1]"}},
       {TypeIs("a", v1::ATTRIBUTE_TYPE_UNSPECIFIED), {"condition.attribute_type.type"}},
       {TypeIs("`x", v1::ATTRIBUTE_TYPE_MAP), {"condition.attribute_type.path"}},
-      {Size("a", v1::COMPARATOR_UNSPECIFIED, 1), {"condition.size.comparator"}},
+      {SizeIs("a", v1::COMPARATOR_UNSPECIFIED, 1), {"condition.size.comparator"}},
       {AllOf({}), {"condition.all_of.conditions"}},
       {AnyOf({}), {"condition.any_of.conditions"}},
       {Not(v1::Condition()), {"condition.negation"}},
-      {AllOf({Exists("a"), Cmp("b", v1::COMPARATOR_UNSPECIFIED, Int(1))}),
+      {AllOf({Exists("a"), Compare("b", v1::COMPARATOR_UNSPECIFIED, Int(1))}),
        {"condition.all_of.conditions[1].comparison.comparator"}},
       {AnyOf({Exists("a"), AllOf({Exists("b"), Not(In("c", {}))})}),
        {"condition.any_of.conditions[1].all_of.conditions[1].negation.is_in.values"}},
       // Several problems are all reported.
-      {AllOf({Exists(""), Cmp("a", v1::COMPARATOR_UNSPECIFIED, N("?"))}),
+      {AllOf({Exists(""), Compare("a", v1::COMPARATOR_UNSPECIFIED, N("?"))}),
        {"condition.all_of.conditions[0].attribute_exists", "condition.all_of.conditions[1].comparison.comparator",
         "condition.all_of.conditions[1].comparison.value.number_value.decimal"}},
   };
@@ -301,10 +302,10 @@ TEST(ConditionCompilerTest, OperatorLimitCountsLikeDynamoDb) {
     for (int i = 0; i < n; ++i) conditions.push_back(make());
     return AllOf(conditions);
   };
-  auto comparison = [] { return Cmp("a", v1::COMPARATOR_GREATER, Int(1)); };
+  auto comparison = [] { return Compare("a", v1::COMPARATOR_GREATER, Int(1)); };
   auto between = [] { return Between("a", Int(1), Int(2)); };
   auto in = [] { return In("a", {Int(1), Int(2)}); };
-  auto size = [] { return Size("a", v1::COMPARATOR_GREATER, 1); };
+  auto size = [] { return SizeIs("a", v1::COMPARATOR_GREATER, 1); };
   auto exists = [] { return Exists("a"); };
 
   EXPECT_TRUE(Compile(repeated(150, comparison)).ok());
@@ -323,7 +324,7 @@ TEST(ConditionCompilerTest, OperatorLimitCountsLikeDynamoDb) {
   EXPECT_THAT(too_many.violations[0].description, HasSubstr("at most 300"));
 
   // NOT counts one: 75 negated comparisons joined by AND = 75 * 2 + 74 = 224; 101 = 302.
-  auto negated = [] { return Not(Cmp("a", v1::COMPARATOR_GREATER, Int(1))); };
+  auto negated = [] { return Not(Compare("a", v1::COMPARATOR_GREATER, Int(1))); };
   EXPECT_TRUE(Compile(repeated(75, negated)).ok());
   EXPECT_FALSE(Compile(repeated(101, negated)).ok());
   // Nested groups: 100 x (x OR y) joined by AND = 100 * 3 + 99 = 399.
@@ -367,9 +368,9 @@ TEST(ConditionCompilerTest, ExpressionLengthIsLimitedTo4096Bytes) {
 // A condition value is not part of an item: it is not counted against the item but is still validated
 // (kinds, numbers, sets, nesting).
 TEST(ConditionCompilerTest, ValuesAreValidatedLikeItemValues) {
-  EXPECT_TRUE(Compile(Cmp("a", v1::COMPARATOR_EQUAL, NestedMaps(31))).ok());
-  EXPECT_FALSE(Compile(Cmp("a", v1::COMPARATOR_EQUAL, NS({"1", "1.0"}))).ok());
-  EXPECT_TRUE(Compile(Cmp("a", v1::COMPARATOR_EQUAL, S(std::string(500 * 1024, 'x')))).ok());
+  EXPECT_TRUE(Compile(Compare("a", v1::COMPARATOR_EQUAL, NestedMaps(31))).ok());
+  EXPECT_FALSE(Compile(Compare("a", v1::COMPARATOR_EQUAL, NS({"1", "1.0"}))).ok());
+  EXPECT_TRUE(Compile(Compare("a", v1::COMPARATOR_EQUAL, S(std::string(500 * 1024, 'x')))).ok());
 }
 
 // ---------------------------------------------------------------------------------------------------------

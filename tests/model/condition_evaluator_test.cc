@@ -15,13 +15,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "model/condition_builders.h"
+#include "support/conditions.h"
 #include "model/value_builders.h"
 
 namespace altgw::model {
 namespace {
 
-using namespace ::altgw::model::testing;  // NOLINT: builders
+using namespace ::altgw::model::testing;  // NOLINT: value builders
+using namespace ::altgw::testing;         // NOLINT: condition builders
 using ::testing::HasSubstr;
 
 constexpr v1::Comparator kEq = v1::COMPARATOR_EQUAL;
@@ -85,123 +86,123 @@ void ExpectAll(const std::vector<Case>& cases, const AttributeMap& item = TestIt
 
 TEST(ConditionEvaluatorTest, EveryComparatorOnNumbers) {
   ExpectAll({
-      {"n = 1000", Cmp("n", kEq, Int(1000)), true},
-      {"n = 999", Cmp("n", kEq, Int(999)), false},
-      {"n <> 999", Cmp("n", kNe, Int(999)), true},
-      {"n <> 1000", Cmp("n", kNe, Int(1000)), false},
-      {"n < 1001", Cmp("n", kLt, Int(1001)), true},
-      {"n < 1000", Cmp("n", kLt, Int(1000)), false},
-      {"n <= 1000", Cmp("n", kLe, Int(1000)), true},
-      {"n <= 999", Cmp("n", kLe, Int(999)), false},
-      {"n > 999.99999", Cmp("n", kGt, N("999.99999")), true},
-      {"n > 1000", Cmp("n", kGt, Int(1000)), false},
-      {"n >= 1000", Cmp("n", kGe, Int(1000)), true},
-      {"n >= 1000.5", Cmp("n", kGe, N("1000.5")), false},
+      {"n = 1000", Compare("n", kEq, Int(1000)), true},
+      {"n = 999", Compare("n", kEq, Int(999)), false},
+      {"n <> 999", Compare("n", kNe, Int(999)), true},
+      {"n <> 1000", Compare("n", kNe, Int(1000)), false},
+      {"n < 1001", Compare("n", kLt, Int(1001)), true},
+      {"n < 1000", Compare("n", kLt, Int(1000)), false},
+      {"n <= 1000", Compare("n", kLe, Int(1000)), true},
+      {"n <= 999", Compare("n", kLe, Int(999)), false},
+      {"n > 999.99999", Compare("n", kGt, N("999.99999")), true},
+      {"n > 1000", Compare("n", kGt, Int(1000)), false},
+      {"n >= 1000", Compare("n", kGe, Int(1000)), true},
+      {"n >= 1000.5", Compare("n", kGe, N("1000.5")), false},
   });
 }
 
 TEST(ConditionEvaluatorTest, NumbersCompareByValueWhateverTheirSpelling) {
   ExpectAll({
-      {"n = 1e3", Cmp("n", kEq, N("1e3")), true},
-      {"n = 1000.000", Cmp("n", kEq, N("1000.000")), true},
-      {"n <= 10E2", Cmp("n", kLe, N("10E2")), true},
-      {"n = 1000 (float64)", Cmp("n", kEq, F64(1000.0)), true},
-      {"n = n2 (1000 vs 1e3 in the item)", CmpPath("n", kEq, "n2"), true},
-      {"n2 = 1000", Cmp("n2", kEq, Int(1000)), true},
-      {"neg < 0.1", Cmp("neg", kLt, N("0.1")), true},
-      {"neg > -1", Cmp("neg", kGt, Int(-1)), true},
-      {"neg = -0.50", Cmp("neg", kEq, N("-0.50")), true},
-      {"neg = -.5 (float64)", Cmp("neg", kEq, F64(-0.5)), true},
+      {"n = 1e3", Compare("n", kEq, N("1e3")), true},
+      {"n = 1000.000", Compare("n", kEq, N("1000.000")), true},
+      {"n <= 10E2", Compare("n", kLe, N("10E2")), true},
+      {"n = 1000 (float64)", Compare("n", kEq, F64(1000.0)), true},
+      {"n = n2 (1000 vs 1e3 in the item)", ComparePaths("n", kEq, "n2"), true},
+      {"n2 = 1000", Compare("n2", kEq, Int(1000)), true},
+      {"neg < 0.1", Compare("neg", kLt, N("0.1")), true},
+      {"neg > -1", Compare("neg", kGt, Int(-1)), true},
+      {"neg = -0.50", Compare("neg", kEq, N("-0.50")), true},
+      {"neg = -.5 (float64)", Compare("neg", kEq, F64(-0.5)), true},
       // 38 significant digits: exact, not rounded through a double.
-      {"n = 12345678901234567890123456789012345678", Cmp("n", kEq, N("12345678901234567890123456789012345678")),
+      {"n = 12345678901234567890123456789012345678", Compare("n", kEq, N("12345678901234567890123456789012345678")),
        false},
-      {"n < 12345678901234567890123456789012345678", Cmp("n", kLt, N("12345678901234567890123456789012345678")),
+      {"n < 12345678901234567890123456789012345678", Compare("n", kLt, N("12345678901234567890123456789012345678")),
        true},
       {"neg > -0.50000000000000000000000000000000000001",
-       Cmp("neg", kGt, N("-0.50000000000000000000000000000000000001")), true},
+       Compare("neg", kGt, N("-0.50000000000000000000000000000000000001")), true},
       {"neg < -0.49999999999999999999999999999999999999",
-       Cmp("neg", kLt, N("-0.49999999999999999999999999999999999999")), true},
+       Compare("neg", kLt, N("-0.49999999999999999999999999999999999999")), true},
   });
 }
 
 TEST(ConditionEvaluatorTest, StringsOrderByUtf8Bytes) {
   ExpectAll({
-      {"s = hello", Cmp("s", kEq, S("hello")), true},
-      {"s = hello\\0", Cmp("s", kEq, S(std::string("hello\0", 6))), false},
-      {"s < hellp", Cmp("s", kLt, S("hellp")), true},
-      {"s < hello! (a prefix is smaller)", Cmp("s", kLt, S("hello!")), true},
-      {"s > Hello", Cmp("s", kGt, S("Hello")), true},
-      {"e < a (the empty string is smallest)", Cmp("e", kLt, S("a")), true},
-      {"u > hz ('é' is C3 A9, above 'z')", Cmp("u", kGt, S("hz")), true},
+      {"s = hello", Compare("s", kEq, S("hello")), true},
+      {"s = hello\\0", Compare("s", kEq, S(std::string("hello\0", 6))), false},
+      {"s < hellp", Compare("s", kLt, S("hellp")), true},
+      {"s < hello! (a prefix is smaller)", Compare("s", kLt, S("hello!")), true},
+      {"s > Hello", Compare("s", kGt, S("Hello")), true},
+      {"e < a (the empty string is smallest)", Compare("e", kLt, S("a")), true},
+      {"u > hz ('é' is C3 A9, above 'z')", Compare("u", kGt, S("hz")), true},
       // In UTF-16 U+1F600 (D83D DE00) would sort below U+FFFF; DynamoDB orders by UTF-8 bytes.
-      {"ffff < emoji", CmpPath("ffff", kLt, "emoji"), true},
-      {"emoji < ffff", CmpPath("emoji", kLt, "ffff"), false},
-      {"ffff < U+1F600", Cmp("ffff", kLt, S("\U0001F600")), true},
+      {"ffff < emoji", ComparePaths("ffff", kLt, "emoji"), true},
+      {"emoji < ffff", ComparePaths("emoji", kLt, "ffff"), false},
+      {"ffff < U+1F600", Compare("ffff", kLt, S("\U0001F600")), true},
   });
 }
 
 TEST(ConditionEvaluatorTest, BinaryOrdersByUnsignedBytes) {
   ExpectAll({
-      {"b80 > b7f", CmpPath("b80", kGt, "b7f"), true},
-      {"b80 > 7F FF", Cmp("b80", kGt, B("\x7f\xff")), true},
-      {"b < 01", Cmp("b", kLt, B("\x01")), true},
-      {"b = 00 80 FF", Cmp("b", kEq, B(std::string("\x00\x80\xff", 3))), true},
-      {"b >= 00 80 FF", Cmp("b", kGe, B(std::string("\x00\x80\xff", 3))), true},
-      {"eb < 00", Cmp("eb", kLt, B(std::string("\x00", 1))), true},
+      {"b80 > b7f", ComparePaths("b80", kGt, "b7f"), true},
+      {"b80 > 7F FF", Compare("b80", kGt, B("\x7f\xff")), true},
+      {"b < 01", Compare("b", kLt, B("\x01")), true},
+      {"b = 00 80 FF", Compare("b", kEq, B(std::string("\x00\x80\xff", 3))), true},
+      {"b >= 00 80 FF", Compare("b", kGe, B(std::string("\x00\x80\xff", 3))), true},
+      {"eb < 00", Compare("eb", kLt, B(std::string("\x00", 1))), true},
       {"b BETWEEN 00 AND 00 81", Between("b", B(std::string("\x00", 1)), B(std::string("\x00\x81", 2))), true},
   });
 }
 
 TEST(ConditionEvaluatorTest, DifferentTypesAreUnequalAndUnordered) {
   ExpectAll({
-      {"n = '1000'", Cmp("n", kEq, S("1000")), false},
-      {"n <> '1000'", Cmp("n", kNe, S("1000")), true},
-      {"n < '1000'", Cmp("n", kLt, S("1000")), false},
-      {"n >= '1000'", Cmp("n", kGe, S("1000")), false},
-      {"s > 1", Cmp("s", kGt, Int(1)), false},
-      {"s <= 1", Cmp("s", kLe, Int(1)), false},
-      {"s < B'z'", Cmp("s", kLt, B("z")), false},
-      {"s = B'hello'", Cmp("s", kEq, B("hello")), false},
-      {"s <> B'hello'", Cmp("s", kNe, B("hello")), true},
-      {"ss = L[a, b, c]", Cmp("ss", kEq, L({S("a"), S("b"), S("c")})), false},
-      {"ss <> L[a, b, c]", Cmp("ss", kNe, L({S("a"), S("b"), S("c")})), true},
-      {"ss = NS[1]", Cmp("ss", kEq, NS({"1"})), false},
-      {"t = 1", Cmp("t", kEq, Int(1)), false},
-      {"nl = false", Cmp("nl", kEq, Bool(false)), false},
-      {"nl <> false", Cmp("nl", kNe, Bool(false)), true},
-      {"n < s", CmpPath("n", kLt, "s"), false},
-      {"n <> s", CmpPath("n", kNe, "s"), true},
-      {"n = s", CmpPath("n", kEq, "s"), false},
+      {"n = '1000'", Compare("n", kEq, S("1000")), false},
+      {"n <> '1000'", Compare("n", kNe, S("1000")), true},
+      {"n < '1000'", Compare("n", kLt, S("1000")), false},
+      {"n >= '1000'", Compare("n", kGe, S("1000")), false},
+      {"s > 1", Compare("s", kGt, Int(1)), false},
+      {"s <= 1", Compare("s", kLe, Int(1)), false},
+      {"s < B'z'", Compare("s", kLt, B("z")), false},
+      {"s = B'hello'", Compare("s", kEq, B("hello")), false},
+      {"s <> B'hello'", Compare("s", kNe, B("hello")), true},
+      {"ss = L[a, b, c]", Compare("ss", kEq, L({S("a"), S("b"), S("c")})), false},
+      {"ss <> L[a, b, c]", Compare("ss", kNe, L({S("a"), S("b"), S("c")})), true},
+      {"ss = NS[1]", Compare("ss", kEq, NS({"1"})), false},
+      {"t = 1", Compare("t", kEq, Int(1)), false},
+      {"nl = false", Compare("nl", kEq, Bool(false)), false},
+      {"nl <> false", Compare("nl", kNe, Bool(false)), true},
+      {"n < s", ComparePaths("n", kLt, "s"), false},
+      {"n <> s", ComparePaths("n", kNe, "s"), true},
+      {"n = s", ComparePaths("n", kEq, "s"), false},
   });
 }
 
 TEST(ConditionEvaluatorTest, EqualityOfListsMapsSetsBoolsAndNulls) {
   ExpectAll({
-      {"l = l2 (numbers by value, sets in any order)", CmpPath("l", kEq, "l2"), true},
-      {"l <> l2", CmpPath("l", kNe, "l2"), false},
+      {"l = l2 (numbers by value, sets in any order)", ComparePaths("l", kEq, "l2"), true},
+      {"l <> l2", ComparePaths("l", kNe, "l2"), false},
       {"l = [1.0, x, {a: 2}, [deep], SS{q, p}]",
-       Cmp("l", kEq, L({N("1.0"), S("x"), M({{"a", Int(2)}}), L({S("deep")}), SS({"q", "p"})})), true},
+       Compare("l", kEq, L({N("1.0"), S("x"), M({{"a", Int(2)}}), L({S("deep")}), SS({"q", "p"})})), true},
       {"l = [x, 1, ...] (order matters)",
-       Cmp("l", kEq, L({S("x"), Int(1), M({{"a", Int(2)}}), L({S("deep")}), SS({"q", "p"})})), false},
-      {"l = [1, x] (a prefix)", Cmp("l", kEq, L({Int(1), S("x")})), false},
-      {"l = []", Cmp("l", kEq, L({})), false},
+       Compare("l", kEq, L({S("x"), Int(1), M({{"a", Int(2)}}), L({S("deep")}), SS({"q", "p"})})), false},
+      {"l = [1, x] (a prefix)", Compare("l", kEq, L({Int(1), S("x")})), false},
+      {"l = []", Compare("l", kEq, L({})), false},
       {"m = {x.y, b, a: 1e0} (field order does not matter)",
-       Cmp("m", kEq, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}, {"a", N("1e0")}})), true},
-      {"m = {x.y, b} (a field less)", Cmp("m", kEq, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}})),
+       Compare("m", kEq, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}, {"a", N("1e0")}})), true},
+      {"m = {x.y, b} (a field less)", Compare("m", kEq, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}})),
        false},
-      {"m <> {x.y, b}", Cmp("m", kNe, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}})), true},
-      {"ss = SS{c, a, b}", Cmp("ss", kEq, SS({"c", "a", "b"})), true},
-      {"ss <> SS{c, a, b}", Cmp("ss", kNe, SS({"c", "a", "b"})), false},
-      {"ss = SS{a, b}", Cmp("ss", kEq, SS({"a", "b"})), false},
-      {"ns = NS{-3, 1.0, 2.50}", Cmp("ns", kEq, NS({"-3", "1.0", "2.50"})), true},
-      {"ns = NS{-3, 1, 2.5, 4}", Cmp("ns", kEq, NS({"-3", "1", "2.5", "4"})), false},
-      {"bs = BS{80, 01}", Cmp("bs", kEq, BS({"\x80", "\x01"})), true},
-      {"t = true", Cmp("t", kEq, Bool(true)), true},
-      {"t <> false", Cmp("t", kNe, Bool(false)), true},
-      {"t = f", CmpPath("t", kEq, "f"), false},
-      {"nl = nl2", CmpPath("nl", kEq, "nl2"), true},
-      {"nl = NULL", Cmp("nl", kEq, Null()), true},
-      {"nl <> NULL", Cmp("nl", kNe, Null()), false},
+      {"m <> {x.y, b}", Compare("m", kNe, M({{"x.y", S("dotted")}, {"b", M({{"c", L({S("z")})}})}})), true},
+      {"ss = SS{c, a, b}", Compare("ss", kEq, SS({"c", "a", "b"})), true},
+      {"ss <> SS{c, a, b}", Compare("ss", kNe, SS({"c", "a", "b"})), false},
+      {"ss = SS{a, b}", Compare("ss", kEq, SS({"a", "b"})), false},
+      {"ns = NS{-3, 1.0, 2.50}", Compare("ns", kEq, NS({"-3", "1.0", "2.50"})), true},
+      {"ns = NS{-3, 1, 2.5, 4}", Compare("ns", kEq, NS({"-3", "1", "2.5", "4"})), false},
+      {"bs = BS{80, 01}", Compare("bs", kEq, BS({"\x80", "\x01"})), true},
+      {"t = true", Compare("t", kEq, Bool(true)), true},
+      {"t <> false", Compare("t", kNe, Bool(false)), true},
+      {"t = f", ComparePaths("t", kEq, "f"), false},
+      {"nl = nl2", ComparePaths("nl", kEq, "nl2"), true},
+      {"nl = NULL", Compare("nl", kEq, Null()), true},
+      {"nl <> NULL", Compare("nl", kNe, Null()), false},
   });
 }
 
@@ -209,27 +210,27 @@ TEST(ConditionEvaluatorTest, OrderingOtherTypesIsFalse) {
   // DynamoDB rejects `<` with a literal bool, list, map, set or null operand (ValidationException), but
   // between two attributes of those types the comparison is simply false.
   ExpectAll({
-      {"t > f", CmpPath("t", kGt, "f"), false},
-      {"f < t", CmpPath("f", kLt, "t"), false},
-      {"l < l2", CmpPath("l", kLt, "l2"), false},
-      {"l <= l2", CmpPath("l", kLe, "l2"), false},
-      {"l >= l2", CmpPath("l", kGe, "l2"), false},
-      {"nl <= nl2", CmpPath("nl", kLe, "nl2"), false},
-      {"nl >= nl2", CmpPath("nl", kGe, "nl2"), false},
-      {"l[0] < l[2] (number vs map)", CmpPath("l[0]", kLt, "l[2]"), false},
+      {"t > f", ComparePaths("t", kGt, "f"), false},
+      {"f < t", ComparePaths("f", kLt, "t"), false},
+      {"l < l2", ComparePaths("l", kLt, "l2"), false},
+      {"l <= l2", ComparePaths("l", kLe, "l2"), false},
+      {"l >= l2", ComparePaths("l", kGe, "l2"), false},
+      {"nl <= nl2", ComparePaths("nl", kLe, "nl2"), false},
+      {"nl >= nl2", ComparePaths("nl", kGe, "nl2"), false},
+      {"l[0] < l[2] (number vs map)", ComparePaths("l[0]", kLt, "l[2]"), false},
       // Not accepted by DynamoDB (literal of an unordered type); false here.
-      {"ss <= SS{z} (rejected by DynamoDB)", Cmp("ss", kLe, SS({"z"})), false},
-      {"t >= true (rejected by DynamoDB)", Cmp("t", kGe, Bool(true)), false},
+      {"ss <= SS{z} (rejected by DynamoDB)", Compare("ss", kLe, SS({"z"})), false},
+      {"t >= true (rejected by DynamoDB)", Compare("t", kGe, Bool(true)), false},
   });
 }
 
 TEST(ConditionEvaluatorTest, ComparisonsWithOtherPaths) {
   ExpectAll({
-      {"l[0] = m.a", CmpPath("l[0]", kEq, "m.a"), true},
-      {"m.a = l[0]", CmpPath("m.a", kEq, "l[0]"), true},
-      {"m.b.c[0] <> s", CmpPath("m.b.c[0]", kNe, "s"), true},
-      {"n >= n2", CmpPath("n", kGe, "n2"), true},
-      {"n > n2", CmpPath("n", kGt, "n2"), false},
+      {"l[0] = m.a", ComparePaths("l[0]", kEq, "m.a"), true},
+      {"m.a = l[0]", ComparePaths("m.a", kEq, "l[0]"), true},
+      {"m.b.c[0] <> s", ComparePaths("m.b.c[0]", kNe, "s"), true},
+      {"n >= n2", ComparePaths("n", kGe, "n2"), true},
+      {"n > n2", ComparePaths("n", kGt, "n2"), false},
   });
 }
 
@@ -238,35 +239,35 @@ TEST(ConditionEvaluatorTest, ComparisonsWithOtherPaths) {
 
 TEST(ConditionEvaluatorTest, MissingAttributeMakesComparisonsFalseExceptNotEqual) {
   ExpectAll({
-      {"zz = 1", Cmp("zz", kEq, Int(1)), false},
-      {"zz <> 1 (true on DynamoDB)", Cmp("zz", kNe, Int(1)), true},
-      {"zz < 1", Cmp("zz", kLt, Int(1)), false},
-      {"zz <= 1", Cmp("zz", kLe, Int(1)), false},
-      {"zz > 1", Cmp("zz", kGt, Int(1)), false},
-      {"zz >= 1", Cmp("zz", kGe, Int(1)), false},
-      {"NOT zz = 1", Not(Cmp("zz", kEq, Int(1))), true},
-      {"NOT (zz <> 1)", Not(Cmp("zz", kNe, Int(1))), false},
-      {"s <> zz", CmpPath("s", kNe, "zz"), true},
-      {"zz <> s", CmpPath("zz", kNe, "s"), true},
-      {"s = zz", CmpPath("s", kEq, "zz"), false},
-      {"s >= zz", CmpPath("s", kGe, "zz"), false},
-      {"zz = yy (two missing attributes are not equal)", CmpPath("zz", kEq, "yy"), false},
-      {"zz <> yy", CmpPath("zz", kNe, "yy"), true},
+      {"zz = 1", Compare("zz", kEq, Int(1)), false},
+      {"zz <> 1 (true on DynamoDB)", Compare("zz", kNe, Int(1)), true},
+      {"zz < 1", Compare("zz", kLt, Int(1)), false},
+      {"zz <= 1", Compare("zz", kLe, Int(1)), false},
+      {"zz > 1", Compare("zz", kGt, Int(1)), false},
+      {"zz >= 1", Compare("zz", kGe, Int(1)), false},
+      {"NOT zz = 1", Not(Compare("zz", kEq, Int(1))), true},
+      {"NOT (zz <> 1)", Not(Compare("zz", kNe, Int(1))), false},
+      {"s <> zz", ComparePaths("s", kNe, "zz"), true},
+      {"zz <> s", ComparePaths("zz", kNe, "s"), true},
+      {"s = zz", ComparePaths("s", kEq, "zz"), false},
+      {"s >= zz", ComparePaths("s", kGe, "zz"), false},
+      {"zz = yy (two missing attributes are not equal)", ComparePaths("zz", kEq, "yy"), false},
+      {"zz <> yy", ComparePaths("zz", kNe, "yy"), true},
       {"zz BETWEEN 1 AND 2", Between("zz", Int(1), Int(2)), false},
       {"NOT zz BETWEEN 1 AND 2", Not(Between("zz", Int(1), Int(2))), true},
       {"zz IN (1, 2)", In("zz", {Int(1), Int(2)}), false},
       {"NOT zz IN (1, 2)", Not(In("zz", {Int(1), Int(2)})), true},
-      {"size(zz) = 0", Size("zz", kEq, 0), false},
-      {"size(zz) <> 0", Size("zz", kNe, 0), true},
-      {"NOT size(zz) = 0", Not(Size("zz", kEq, 0)), true},
+      {"size(zz) = 0", SizeIs("zz", kEq, 0), false},
+      {"size(zz) <> 0", SizeIs("zz", kNe, 0), true},
+      {"NOT size(zz) = 0", Not(SizeIs("zz", kEq, 0)), true},
       {"begins_with(zz, '')", BeginsWith("zz", S("")), false},
       {"contains(zz, a)", Contains("zz", S("a")), false},
       {"NOT contains(zz, a)", Not(Contains("zz", S("a"))), true},
       {"attribute_type(zz, S)", TypeIs("zz", v1::ATTRIBUTE_TYPE_STRING), false},
       {"NOT attribute_type(zz, S)", Not(TypeIs("zz", v1::ATTRIBUTE_TYPE_STRING)), true},
-      {"l[5] = 1 (index out of range)", Cmp("l[5]", kEq, Int(1)), false},
-      {"l[5] <> 1", Cmp("l[5]", kNe, Int(1)), true},
-      {"size(l[9]) <> 5", Size("l[9]", kNe, 5), true},
+      {"l[5] = 1 (index out of range)", Compare("l[5]", kEq, Int(1)), false},
+      {"l[5] <> 1", Compare("l[5]", kNe, Int(1)), true},
+      {"size(l[9]) <> 5", SizeIs("l[9]", kNe, 5), true},
   });
 }
 
@@ -276,11 +277,11 @@ TEST(ConditionEvaluatorTest, MissingItemHasNoAttributes) {
           {"attribute_exists(pk)", Exists("pk"), false},
           {"attribute_not_exists(pk)", NotExists("pk"), true},
           {"attribute_not_exists(s)", NotExists("s"), true},
-          {"s = hello", Cmp("s", kEq, S("hello")), false},
-          {"NOT s = hello", Not(Cmp("s", kEq, S("hello"))), true},
-          {"zz <> 1", Cmp("zz", kNe, Int(1)), true},
-          {"size(s) > 0", Size("s", kGt, 0), false},
-          {"size(s) <> 0", Size("s", kNe, 0), true},
+          {"s = hello", Compare("s", kEq, S("hello")), false},
+          {"NOT s = hello", Not(Compare("s", kEq, S("hello"))), true},
+          {"zz <> 1", Compare("zz", kNe, Int(1)), true},
+          {"size(s) > 0", SizeIs("s", kGt, 0), false},
+          {"size(s) <> 0", SizeIs("s", kNe, 0), true},
       },
       AttributeMap());
 }
@@ -292,7 +293,7 @@ TEST(ConditionEvaluatorTest, NestedPathsIntoMapsAndLists) {
   ExpectAll({
       {"attribute_exists(m.a)", Exists("m.a"), true},
       {"attribute_exists(m.b.c[0])", Exists("m.b.c[0]"), true},
-      {"m.b.c[0] = z", Cmp("m.b.c[0]", kEq, S("z")), true},
+      {"m.b.c[0] = z", Compare("m.b.c[0]", kEq, S("z")), true},
       {"attribute_exists(m.b.c[1]) (index out of range)", Exists("m.b.c[1]"), false},
       {"attribute_not_exists(m.b.c[1])", NotExists("m.b.c[1]"), true},
       {"attribute_exists(m.zz)", Exists("m.zz"), false},
@@ -300,11 +301,11 @@ TEST(ConditionEvaluatorTest, NestedPathsIntoMapsAndLists) {
       {"attribute_exists(l[4])", Exists("l[4]"), true},
       {"attribute_exists(l[5])", Exists("l[5]"), false},
       {"attribute_exists(l[2].a)", Exists("l[2].a"), true},
-      {"l[2].a = 2.0", Cmp("l[2].a", kEq, N("2.0")), true},
-      {"l[3][0] = deep", Cmp("l[3][0]", kEq, S("deep")), true},
+      {"l[2].a = 2.0", Compare("l[2].a", kEq, N("2.0")), true},
+      {"l[3][0] = deep", Compare("l[3][0]", kEq, S("deep")), true},
       {"attribute_exists(l[3][1])", Exists("l[3][1]"), false},
       {"attribute_type(l[4], SS)", TypeIs("l[4]", v1::ATTRIBUTE_TYPE_STRING_SET), true},
-      {"m.`x.y` = dotted (a name with a dot)", Cmp("m.`x.y`", kEq, S("dotted")), true},
+      {"m.`x.y` = dotted (a name with a dot)", Compare("m.`x.y`", kEq, S("dotted")), true},
       {"attribute_exists(m.x.y) (two names)", Exists("m.x.y"), false},
   });
 }
@@ -331,13 +332,13 @@ TEST(ConditionEvaluatorTest, DeeplyNestedPaths) {
   const AttributeMap item = Attrs({{"deep", NestedMaps(31)}, {"lists", NestedLists(31)}});
   ExpectAll(
       {
-          {"deep.m...m = x", Cmp(maps_path, kEq, S("x")), true},
-          {"deep.m...m = y", Cmp(maps_path, kEq, S("y")), false},
-          {"lists[0]...[0] = x", Cmp(lists_path, kEq, S("x")), true},
+          {"deep.m...m = x", Compare(maps_path, kEq, S("x")), true},
+          {"deep.m...m = y", Compare(maps_path, kEq, S("y")), false},
+          {"lists[0]...[0] = x", Compare(lists_path, kEq, S("x")), true},
           {"attribute_type(lists[0]...[0], S)", TypeIs(lists_path, v1::ATTRIBUTE_TYPE_STRING), true},
-          {"deep = NestedMaps(31)", Cmp("deep", kEq, NestedMaps(31)), true},
-          {"deep = NestedMaps(30)", Cmp("deep", kEq, NestedMaps(30)), false},
-          {"size(deep.m.m) = 1", Size("deep.m.m", kEq, 1), true},
+          {"deep = NestedMaps(31)", Compare("deep", kEq, NestedMaps(31)), true},
+          {"deep = NestedMaps(30)", Compare("deep", kEq, NestedMaps(30)), false},
+          {"size(deep.m.m) = 1", SizeIs("deep.m.m", kEq, 1), true},
       },
       item);
 }
@@ -483,24 +484,24 @@ TEST(ConditionEvaluatorTest, ContainsOnSetsAndLists) {
 
 TEST(ConditionEvaluatorTest, SizeOfEveryType) {
   ExpectAll({
-      {"size(s) = 5", Size("s", kEq, 5), true},
-      {"size(s) < 6", Size("s", kLt, 6), true},
-      {"size(s) <= 5", Size("s", kLe, 5), true},
-      {"size(s) > 5", Size("s", kGt, 5), false},
-      {"size(s) >= 5", Size("s", kGe, 5), true},
-      {"size(s) <> 5", Size("s", kNe, 5), false},
-      {"size(e) = 0", Size("e", kEq, 0), true},
-      {"size(b) = 3", Size("b", kEq, 3), true},
-      {"size(eb) = 0", Size("eb", kEq, 0), true},
-      {"size(l) = 5", Size("l", kEq, 5), true},
-      {"size(l[2]) = 1 (a map in a list)", Size("l[2]", kEq, 1), true},
-      {"size(l[3]) = 1", Size("l[3]", kEq, 1), true},
-      {"size(m) = 3", Size("m", kEq, 3), true},
-      {"size(m.b.c) < 2", Size("m.b.c", kLt, 2), true},
-      {"size(ss) = 3", Size("ss", kEq, 3), true},
-      {"size(ss) <> 5", Size("ss", kNe, 5), true},
-      {"size(ns) = 3", Size("ns", kEq, 3), true},
-      {"size(bs) = 2", Size("bs", kEq, 2), true},
+      {"size(s) = 5", SizeIs("s", kEq, 5), true},
+      {"size(s) < 6", SizeIs("s", kLt, 6), true},
+      {"size(s) <= 5", SizeIs("s", kLe, 5), true},
+      {"size(s) > 5", SizeIs("s", kGt, 5), false},
+      {"size(s) >= 5", SizeIs("s", kGe, 5), true},
+      {"size(s) <> 5", SizeIs("s", kNe, 5), false},
+      {"size(e) = 0", SizeIs("e", kEq, 0), true},
+      {"size(b) = 3", SizeIs("b", kEq, 3), true},
+      {"size(eb) = 0", SizeIs("eb", kEq, 0), true},
+      {"size(l) = 5", SizeIs("l", kEq, 5), true},
+      {"size(l[2]) = 1 (a map in a list)", SizeIs("l[2]", kEq, 1), true},
+      {"size(l[3]) = 1", SizeIs("l[3]", kEq, 1), true},
+      {"size(m) = 3", SizeIs("m", kEq, 3), true},
+      {"size(m.b.c) < 2", SizeIs("m.b.c", kLt, 2), true},
+      {"size(ss) = 3", SizeIs("ss", kEq, 3), true},
+      {"size(ss) <> 5", SizeIs("ss", kNe, 5), true},
+      {"size(ns) = 3", SizeIs("ns", kEq, 3), true},
+      {"size(bs) = 2", SizeIs("bs", kEq, 2), true},
   });
 }
 
@@ -508,12 +509,12 @@ TEST(ConditionEvaluatorTest, SizeOfNumbersBoolsAndNullsIsAbsent) {
   // A number, bool or null has no size: every size comparison is false, except <> which is true (as for a
   // missing attribute).
   ExpectAll({
-      {"size(n) = 4", Size("n", kEq, 4), false},
-      {"size(n) <> 4", Size("n", kNe, 4), true},
-      {"size(n) >= 0", Size("n", kGe, 0), false},
-      {"NOT size(n) = 4", Not(Size("n", kEq, 4)), true},
-      {"size(t) >= 0", Size("t", kGe, 0), false},
-      {"size(nl) >= 0", Size("nl", kGe, 0), false},
+      {"size(n) = 4", SizeIs("n", kEq, 4), false},
+      {"size(n) <> 4", SizeIs("n", kNe, 4), true},
+      {"size(n) >= 0", SizeIs("n", kGe, 0), false},
+      {"NOT size(n) = 4", Not(SizeIs("n", kEq, 4)), true},
+      {"size(t) >= 0", SizeIs("t", kGe, 0), false},
+      {"size(nl) >= 0", SizeIs("nl", kGe, 0), false},
   });
 }
 
@@ -522,9 +523,9 @@ TEST(ConditionEvaluatorTest, SizeOfStringsCountsBytes) {
   // 4, size("é") 1, size("😀") 2. The gateway's contract (expression.proto) says bytes, which is what
   // Alternator computes, and Alternator is the backend whose failed condition this evaluator explains.
   ExpectAll({
-      {"size(u) = 7 ('h' + 'é' + U+1F600 in UTF-8)", Size("u", kEq, 7), true},
-      {"size(u) = 4 (DynamoDB's answer)", Size("u", kEq, 4), false},
-      {"size(u) = 3 (code points)", Size("u", kEq, 3), false},
+      {"size(u) = 7 ('h' + 'é' + U+1F600 in UTF-8)", SizeIs("u", kEq, 7), true},
+      {"size(u) = 4 (DynamoDB's answer)", SizeIs("u", kEq, 4), false},
+      {"size(u) = 3 (code points)", SizeIs("u", kEq, 3), false},
   });
 }
 
@@ -532,18 +533,18 @@ TEST(ConditionEvaluatorTest, SizeOfStringsCountsBytes) {
 // Boolean logic
 
 TEST(ConditionEvaluatorTest, BooleanCombinations) {
-  const v1::Condition yes = Cmp("s", kEq, S("hello"));
-  const v1::Condition no = Cmp("n", kEq, Int(1001));
-  const v1::Condition missing = Cmp("zz", kEq, Int(1000));
+  const v1::Condition yes = Compare("s", kEq, S("hello"));
+  const v1::Condition no = Compare("n", kEq, Int(1001));
+  const v1::Condition missing = Compare("zz", kEq, Int(1000));
   ExpectAll({
-      {"s = hello AND n = 1000", AllOf({yes, Cmp("n", kEq, Int(1000))}), true},
+      {"s = hello AND n = 1000", AllOf({yes, Compare("n", kEq, Int(1000))}), true},
       {"s = hello AND n = 1001", AllOf({yes, no}), false},
       {"n = 1001 AND s = hello", AllOf({no, yes}), false},
       {"s = hello (AND of one)", AllOf({yes}), true},
-      {"s = hellx OR n = 1001", AnyOf({Cmp("s", kEq, S("hellx")), no}), false},
-      {"s = hellx OR n = 1000", AnyOf({Cmp("s", kEq, S("hellx")), Cmp("n", kEq, Int(1000))}), true},
+      {"s = hellx OR n = 1001", AnyOf({Compare("s", kEq, S("hellx")), no}), false},
+      {"s = hellx OR n = 1000", AnyOf({Compare("s", kEq, S("hellx")), Compare("n", kEq, Int(1000))}), true},
       {"n = 1001 (OR of one)", AnyOf({no}), false},
-      {"NOT (s = hellx OR zz = 1000)", Not(AnyOf({Cmp("s", kEq, S("hellx")), missing})), true},
+      {"NOT (s = hellx OR zz = 1000)", Not(AnyOf({Compare("s", kEq, S("hellx")), missing})), true},
       {"NOT (NOT zz = 1000)", Not(Not(missing)), false},
       {"NOT s = hello", Not(yes), false},
       {"(s = hello OR zz = 1000) AND NOT (n = 1001 AND s = hello)",
@@ -555,13 +556,13 @@ TEST(ConditionEvaluatorTest, BooleanCombinations) {
 
 TEST(ConditionEvaluatorTest, DeeplyNestedConditions) {
   // 64 levels of nesting (the condition compiler's limit): 63 negations around a true comparison is false.
-  v1::Condition c = Cmp("s", kEq, S("hello"));
+  v1::Condition c = Compare("s", kEq, S("hello"));
   for (int i = 0; i < 63; ++i) c = Not(c);
   absl::StatusOr<bool> result = EvaluateCondition(c, TestItem());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_FALSE(*result);
 
-  v1::Condition nested = Cmp("s", kEq, S("hello"));
+  v1::Condition nested = Compare("s", kEq, S("hello"));
   for (int i = 0; i < 32; ++i) nested = (i % 2 == 0) ? AllOf({nested, Exists("pk")}) : AnyOf({nested, Exists("zz")});
   result = EvaluateCondition(nested, TestItem());
   ASSERT_TRUE(result.ok()) << result.status();
@@ -572,10 +573,10 @@ TEST(ConditionEvaluatorTest, DeeplyNestedConditions) {
 // Invalid conditions (the caller validates them first; these are defensive errors)
 
 TEST(ConditionEvaluatorTest, RejectsInvalidConditions) {
-  v1::Condition unset_operand = Cmp("s", kEq, S("x"));
+  v1::Condition unset_operand = Compare("s", kEq, S("x"));
   unset_operand.mutable_comparison()->clear_operand();
-  v1::Condition no_kind_value = Cmp("s", kEq, v1::Value());
-  v1::Condition too_deep = Cmp("s", kEq, S("hello"));
+  v1::Condition no_kind_value = Compare("s", kEq, v1::Value());
+  v1::Condition too_deep = Compare("s", kEq, S("hello"));
   for (int i = 0; i < 65; ++i) too_deep = Not(too_deep);
 
   const std::vector<std::pair<v1::Condition, std::string>> cases = {
@@ -586,15 +587,15 @@ TEST(ConditionEvaluatorTest, RejectsInvalidConditions) {
       {Exists(""), "attribute_exists: invalid path"},
       {Exists("a..b"), "attribute_exists: invalid path"},
       {NotExists("a["), "attribute_not_exists: invalid path"},
-      {Cmp("s]", kEq, Int(1)), "comparison.path: invalid path"},
-      {CmpPath("s", kEq, "`x"), "comparison.other_path: invalid path"},
-      {Cmp("s", v1::COMPARATOR_UNSPECIFIED, S("hello")), "comparator must be set"},
-      {Cmp("zz", v1::COMPARATOR_UNSPECIFIED, S("hello")), "comparator must be set"},
-      {Size("s", v1::COMPARATOR_UNSPECIFIED, 5), "comparator must be set"},
+      {Compare("s]", kEq, Int(1)), "comparison.path: invalid path"},
+      {ComparePaths("s", kEq, "`x"), "comparison.other_path: invalid path"},
+      {Compare("s", v1::COMPARATOR_UNSPECIFIED, S("hello")), "comparator must be set"},
+      {Compare("zz", v1::COMPARATOR_UNSPECIFIED, S("hello")), "comparator must be set"},
+      {SizeIs("s", v1::COMPARATOR_UNSPECIFIED, 5), "comparator must be set"},
       {unset_operand, "right-hand side"},
       {no_kind_value, "comparison.value: value has no kind set"},
-      {Cmp("n", kEq, N("1e999")), "comparison.value: invalid number"},
-      {Cmp("l", kEq, L({N("abc")})), "comparison.value: invalid number"},
+      {Compare("n", kEq, N("1e999")), "comparison.value: invalid number"},
+      {Compare("l", kEq, L({N("abc")})), "comparison.value: invalid number"},
       {Contains("ns", NS({"1", "x"})), "contains.operand: invalid number"},
       {Between("n", v1::Value(), Int(1)), "between.lower"},
       {In("n", {}), "is_in.values"},
@@ -626,13 +627,13 @@ TEST(ConditionEvaluatorTest, MalformedItemValuesAreUnequalToEverything) {
   const AttributeMap item = Attrs({{"x", bad_number}, {"y", v1::Value()}, {"z", bad_number}});
   ExpectAll(
       {
-          {"x = 1", Cmp("x", kEq, Int(1)), false},
-          {"x < 1", Cmp("x", kLt, Int(1)), false},
-          {"x = z", CmpPath("x", kEq, "z"), false},
-          {"x <> 1", Cmp("x", kNe, Int(1)), true},
-          {"y = NULL", Cmp("y", kEq, Null()), false},
+          {"x = 1", Compare("x", kEq, Int(1)), false},
+          {"x < 1", Compare("x", kLt, Int(1)), false},
+          {"x = z", ComparePaths("x", kEq, "z"), false},
+          {"x <> 1", Compare("x", kNe, Int(1)), true},
+          {"y = NULL", Compare("y", kEq, Null()), false},
           {"attribute_exists(y)", Exists("y"), true},
-          {"size(y) = 0", Size("y", kEq, 0), false},
+          {"size(y) = 0", SizeIs("y", kEq, 0), false},
       },
       item);
 }

@@ -1,6 +1,7 @@
-// Builders of typed conditions for the model tests (the compiler's and the evaluator's).
-#ifndef ALTGW_TESTS_MODEL_CONDITION_BUILDERS_H_
-#define ALTGW_TESTS_MODEL_CONDITION_BUILDERS_H_
+// Builders of typed conditions for tests: Compare("a", COMPARATOR_EQUAL, I(1)), Exists("a"), AllOf({...}), ...
+// Shared by the model tests (compiler, evaluator) and the integration tests.
+#ifndef ALTGW_TESTS_SUPPORT_CONDITIONS_H_
+#define ALTGW_TESTS_SUPPORT_CONDITIONS_H_
 
 #include <cstdint>
 #include <string>
@@ -8,23 +9,26 @@
 
 #include "alternator/gateway/v1/expression.pb.h"
 
-namespace altgw::model::testing {
+namespace altgw::testing {
 
 namespace v1 = ::alternator::gateway::v1;
 
-inline v1::Condition Cmp(const std::string& path, v1::Comparator comparator, const v1::Value& value) {
+inline v1::Condition Compare(const std::string& path, v1::Comparator comparator, const v1::Value& value) {
   v1::Condition c;
   c.mutable_comparison()->set_path(path);
   c.mutable_comparison()->set_comparator(comparator);
   *c.mutable_comparison()->mutable_value() = value;
   return c;
 }
-inline v1::Condition CmpPath(const std::string& path, v1::Comparator comparator, const std::string& other) {
+inline v1::Condition ComparePaths(const std::string& path, v1::Comparator comparator, const std::string& other) {
   v1::Condition c;
   c.mutable_comparison()->set_path(path);
   c.mutable_comparison()->set_comparator(comparator);
   c.mutable_comparison()->set_other_path(other);
   return c;
+}
+inline v1::Condition Eq(const std::string& path, const v1::Value& value) {
+  return Compare(path, v1::COMPARATOR_EQUAL, value);
 }
 inline v1::Condition Exists(const std::string& path) {
   v1::Condition c;
@@ -67,7 +71,7 @@ inline v1::Condition TypeIs(const std::string& path, v1::AttributeType type) {
   c.mutable_attribute_type()->set_type(type);
   return c;
 }
-inline v1::Condition Size(const std::string& path, v1::Comparator comparator, uint64_t size) {
+inline v1::Condition SizeIs(const std::string& path, v1::Comparator comparator, uint64_t size) {
   v1::Condition c;
   c.mutable_size()->set_path(path);
   c.mutable_size()->set_comparator(comparator);
@@ -76,22 +80,22 @@ inline v1::Condition Size(const std::string& path, v1::Comparator comparator, ui
 }
 inline v1::Condition AllOf(const std::vector<v1::Condition>& conditions) {
   v1::Condition c;
-  c.mutable_all_of();
-  for (const v1::Condition& sub : conditions) *c.mutable_all_of()->add_conditions() = sub;
+  c.mutable_all_of();  // set even when empty (tests of the "empty all_of" refusal)
+  for (const auto& sub : conditions) *c.mutable_all_of()->add_conditions() = sub;
   return c;
 }
 inline v1::Condition AnyOf(const std::vector<v1::Condition>& conditions) {
   v1::Condition c;
   c.mutable_any_of();
-  for (const v1::Condition& sub : conditions) *c.mutable_any_of()->add_conditions() = sub;
+  for (const auto& sub : conditions) *c.mutable_any_of()->add_conditions() = sub;
   return c;
 }
-inline v1::Condition Not(const v1::Condition& sub) {
+inline v1::Condition Not(const v1::Condition& condition) {
   v1::Condition c;
-  *c.mutable_negation() = sub;
+  *c.mutable_negation() = condition;
   return c;
 }
 
-}  // namespace altgw::model::testing
+}  // namespace altgw::testing
 
-#endif  // ALTGW_TESTS_MODEL_CONDITION_BUILDERS_H_
+#endif  // ALTGW_TESTS_SUPPORT_CONDITIONS_H_
