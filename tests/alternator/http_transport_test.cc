@@ -1,4 +1,6 @@
 #include "alternator/curl_transport.h"
+#include "alternator/gateway_transport.h"
+#include "alternator/socket_transport.h"
 
 #include <atomic>
 #include <memory>
@@ -103,26 +105,66 @@ HttpRequest Get(const std::string& url) {
   return request;
 }
 
-CurlTransportOptions TwoLoops() {
-  CurlTransportOptions options;
+// The options both transports share; each test says what it changes.
+struct TransportOptions {
+  int event_loops = 1;
+  absl::Duration max_idle_connection_age = absl::Seconds(60);
+  size_t max_response_bytes = 64u << 20;
+};
+
+TransportOptions TwoLoops() {
+  TransportOptions options;
   options.event_loops = 2;
   return options;
 }
 
-class CurlTransportTest : public ::testing::Test {
+std::unique_ptr<HttpTransport> MakeTransport(CurlTransport*, const TransportOptions& options) {
+  CurlTransportOptions curl;
+  curl.event_loops = options.event_loops;
+  curl.max_idle_connection_age = options.max_idle_connection_age;
+  curl.max_response_bytes = options.max_response_bytes;
+  return std::make_unique<CurlTransport>(curl);
+}
+
+std::unique_ptr<HttpTransport> MakeTransport(SocketTransport*, const TransportOptions& options) {
+  SocketTransportOptions socket;
+  socket.event_loops = options.event_loops;
+  socket.max_idle_connection_age = options.max_idle_connection_age;
+  socket.max_response_bytes = options.max_response_bytes;
+  return std::make_unique<SocketTransport>(socket);
+}
+
+// Every test runs against both implementations of the contract in http_transport.h: libcurl's, and the
+// built-in client the gateway uses for plain HTTP to numeric addresses.
+template <typename Transport>
+class HttpTransportTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.ok()) << server_.error(); }
 
   std::string Url(absl::string_view path = "/") const { return absl::StrCat(server_.url(), path); }
+  std::unique_ptr<HttpTransport> Make(const TransportOptions& options = {}) {
+    return MakeTransport(static_cast<Transport*>(nullptr), options);
+  }
 
   FakeHttpServer server_;
 };
 
-TEST_F(CurlTransportTest, PostRoundTrip) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Ok(R"({"Item":{}})"));
+using Implementations = ::testing::Types<CurlTransport, SocketTransport>;
+class ImplementationNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, CurlTransport> ? "Curl" : "Socket";
+  }
+};
+TYPED_TEST_SUITE(HttpTransportTest, Implementations, ImplementationNames);
+
+TYPED_TEST(HttpTransportTest, PostRoundTrip) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok(R"({"Item":{}})"));
   Slot slot;
-  StartOn(transport, Post(Url(), R"({"TableName":"t"})", {"Content-Type: application/x-amz-json-1.0"}), slot);
+  StartOn(transport, Post(this->Url(), R"({"TableName":"t"})", {"Content-Type: application/x-amz-json-1.0"}), slot);
   const HttpResponse response = slot.Await();
   EXPECT_EQ(response.outcome, Outcome::kResponse) << response.error;
   EXPECT_EQ(response.status, 200);
@@ -133,7 +175,7 @@ TEST_F(CurlTransportTest, PostRoundTrip) {
   EXPECT_FALSE(slot.ran_inside_start());
   EXPECT_NE(slot.thread(), std::this_thread::get_id());
 
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "POST");
   EXPECT_EQ(requests[0].target, "/");
@@ -141,17 +183,18 @@ TEST_F(CurlTransportTest, PostRoundTrip) {
   EXPECT_THAT(requests[0].Header("Content-Length"), Optional(std::string("17")));
 }
 
-TEST_F(CurlTransportTest, GetRoundTripSendsNoBody) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Ok(R"(["127.0.0.1"])"));
+TYPED_TEST(HttpTransportTest, GetRoundTripSendsNoBody) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok(R"(["127.0.0.1"])"));
   Slot slot;
-  StartOn(transport, Get(Url("/localnodes?dc=dc1")), slot);
+  StartOn(transport, Get(this->Url("/localnodes?dc=dc1")), slot);
   const HttpResponse response = slot.Await();
   EXPECT_EQ(response.outcome, Outcome::kResponse) << response.error;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, R"(["127.0.0.1"])");
 
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].method, "GET");
   EXPECT_EQ(requests[0].target, "/localnodes?dc=dc1");
@@ -159,89 +202,95 @@ TEST_F(CurlTransportTest, GetRoundTripSendsNoBody) {
   EXPECT_THAT(requests[0].HeaderNames(), ElementsAre("host"));
 }
 
-TEST_F(CurlTransportTest, NonSuccessStatusIsAResponse) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Status(500, R"({"__type":"x#InternalServerError"})"));
+TYPED_TEST(HttpTransportTest, NonSuccessStatusIsAResponse) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Status(500, R"({"__type":"x#InternalServerError"})"));
   Slot slot;
-  StartOn(transport, Post(Url(), "{}"), slot);
+  StartOn(transport, Post(this->Url(), "{}"), slot);
   const HttpResponse response = slot.Await();
   EXPECT_EQ(response.outcome, Outcome::kResponse);
   EXPECT_EQ(response.status, 500);
   EXPECT_EQ(response.body, R"({"__type":"x#InternalServerError"})");
 }
 
-TEST_F(CurlTransportTest, SendsExactlyTheGivenHeadersPlusHostAndContentLength) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, SendsExactlyTheGivenHeadersPlusHostAndContentLength) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot slot;
   StartOn(transport,
-          Post(Url(), "{}",
+          Post(this->Url(), "{}",
                {"X-Amz-Target: DynamoDB_20120810.GetItem", "Content-Type: application/x-amz-json-1.0",
                 "X-Amz-Date: 20240101T000000Z"}),
           slot);
   ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 1u);
   const RecordedRequest& request = requests[0];
   EXPECT_THAT(request.HeaderNames(),
               ElementsAre("content-length", "content-type", "host", "x-amz-date", "x-amz-target"));
-  EXPECT_THAT(request.Header("Host"), Optional(absl::StrCat("127.0.0.1:", server_.port())));
+  EXPECT_THAT(request.Header("Host"), Optional(absl::StrCat("127.0.0.1:", this->server_.port())));
   EXPECT_THAT(request.Header("Content-Type"), Optional(std::string("application/x-amz-json-1.0")));
   EXPECT_THAT(request.Header("X-Amz-Target"), Optional(std::string("DynamoDB_20120810.GetItem")));
   EXPECT_THAT(request.Header("X-Amz-Date"), Optional(std::string("20240101T000000Z")));
 }
 
-TEST_F(CurlTransportTest, PostWithoutHeadersGetsNoDefaultContentType) {
+TYPED_TEST(HttpTransportTest, PostWithoutHeadersGetsNoDefaultContentType) {
   // libcurl adds "Content-Type: application/x-www-form-urlencoded" to a POST that names none.
-  CurlTransport transport;
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot slot;
-  StartOn(transport, Post(Url(), "{}"), slot);
+  StartOn(transport, Post(this->Url(), "{}"), slot);
   ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_THAT(requests[0].HeaderNames(), ElementsAre("content-length", "host"));
 }
 
-TEST_F(CurlTransportTest, AcceptEncodingOnlyWhenAskedFor) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, AcceptEncodingOnlyWhenAskedFor) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot plain, compressed;
-  StartOn(transport, Post(Url(), "{}", {"Content-Type: application/x-amz-json-1.0"}), plain);
+  StartOn(transport, Post(this->Url(), "{}", {"Content-Type: application/x-amz-json-1.0"}), plain);
   ASSERT_EQ(plain.Await().outcome, Outcome::kResponse);
-  HttpRequest request = Post(Url(), "{}", {"Content-Type: application/x-amz-json-1.0"});
+  HttpRequest request = Post(this->Url(), "{}", {"Content-Type: application/x-amz-json-1.0"});
   request.accept_compressed = true;
   StartOn(transport, std::move(request), compressed);
   ASSERT_EQ(compressed.Await().outcome, Outcome::kResponse);
 
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_THAT(requests[0].HeaderNames(), ElementsAre("content-length", "content-type", "host"));
   EXPECT_THAT(requests[1].HeaderNames(), ElementsAre("accept-encoding", "content-length", "content-type", "host"));
   EXPECT_THAT(requests[1].Header("Accept-Encoding"), Optional(std::string("gzip, deflate")));
 }
 
-TEST_F(CurlTransportTest, OneMegabyteBodyWithoutExpectContinue) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, OneMegabyteBodyWithoutExpectContinue) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   std::string body(1 << 20, '\0');
   for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7919) % 26);
-  server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(std::to_string(request.body.size())); });
+  this->server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(std::to_string(request.body.size())); });
   Slot slot;
-  StartOn(transport, Post(Url(), body, {"Content-Type: application/x-amz-json-1.0"}), slot);
+  StartOn(transport, Post(this->Url(), body, {"Content-Type: application/x-amz-json-1.0"}), slot);
   const HttpResponse response = slot.Await();
   ASSERT_EQ(response.outcome, Outcome::kResponse) << response.error;
   EXPECT_EQ(response.body, std::to_string(1 << 20));
-  const std::vector<RecordedRequest> requests = server_.requests();
+  const std::vector<RecordedRequest> requests = this->server_.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_TRUE(requests[0].body == body);
   EXPECT_EQ(requests[0].Header("Expect"), std::nullopt);
   EXPECT_THAT(requests[0].HeaderNames(), ElementsAre("content-length", "content-type", "host"));
 }
 
-TEST_F(CurlTransportTest, ChunkedAnswerWithoutContentLength) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, ChunkedAnswerWithoutContentLength) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   std::string body;
   while (body.size() < 300 * 1024) absl::StrAppend(&body, R"({"pk":{"S":"key)", body.size(), R"("}},)");
-  server_.Enqueue(Reply::Chunked(200, body, 7001));
+  this->server_.Enqueue(Reply::Chunked(200, body, 7001));
   Slot slot;
-  StartOn(transport, Post(Url(), "{}"), slot);
+  StartOn(transport, Post(this->Url(), "{}"), slot);
   const HttpResponse response = slot.Await();
   ASSERT_EQ(response.outcome, Outcome::kResponse) << response.error;
   EXPECT_EQ(response.status, 200);
@@ -249,14 +298,15 @@ TEST_F(CurlTransportTest, ChunkedAnswerWithoutContentLength) {
   EXPECT_TRUE(response.body == body);
 }
 
-TEST_F(CurlTransportTest, GzipAnswerIsDecodedWhenAccepted) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, GzipAnswerIsDecodedWhenAccepted) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   std::string body;
   for (int i = 0; i < 500; ++i) absl::StrAppend(&body, R"({"attr":{"S":"value number )", i, R"("}})");
   std::optional<std::string> gzipped = GzipIfSmaller(body, 1);
   ASSERT_TRUE(gzipped.has_value());
-  server_.Enqueue(Reply::Ok(*gzipped).WithHeader("Content-Encoding", "gzip"));
-  HttpRequest request = Post(Url(), "{}");
+  this->server_.Enqueue(Reply::Ok(*gzipped).WithHeader("Content-Encoding", "gzip"));
+  HttpRequest request = Post(this->Url(), "{}");
   request.accept_compressed = true;
   Slot slot;
   StartOn(transport, std::move(request), slot);
@@ -265,49 +315,54 @@ TEST_F(CurlTransportTest, GzipAnswerIsDecodedWhenAccepted) {
   EXPECT_TRUE(response.body == body) << "got " << response.body.size() << " bytes";
 }
 
-TEST_F(CurlTransportTest, SequentialRequestsReuseOneConnection) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, SequentialRequestsReuseOneConnection) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   for (int i = 0; i < 100; ++i) {
     Slot slot;
-    StartOn(transport, Post(Url(), absl::StrCat("{\"n\":", i, "}")), slot);
+    StartOn(transport, Post(this->Url(), absl::StrCat("{\"n\":", i, "}")), slot);
     const HttpResponse response = slot.Await();
     ASSERT_EQ(response.outcome, Outcome::kResponse) << i << ": " << response.error;
   }
-  EXPECT_EQ(server_.request_count(), 100u);
-  EXPECT_EQ(server_.connections_accepted(), 1);
-  for (const RecordedRequest& request : server_.requests()) EXPECT_EQ(request.connection, 1);
+  EXPECT_EQ(this->server_.request_count(), 100u);
+  EXPECT_EQ(this->server_.connections_accepted(), 1);
+  for (const RecordedRequest& request : this->server_.requests()) EXPECT_EQ(request.connection, 1);
 }
 
-TEST_F(CurlTransportTest, IdleConnectionsAreClosedWithinSeventyFiveSeconds) {
+TYPED_TEST(HttpTransportTest, IdleConnectionsAreClosedWithinSeventyFiveSeconds) {
   // Alternator never closes idle connections: the gateway must, and by default well before the usual
   // 75-second idle limits of load balancers and NAT tables on the path.
-  EXPECT_GT(CurlTransportOptions().max_idle_connection_age, absl::ZeroDuration());
-  EXPECT_LE(CurlTransportOptions().max_idle_connection_age, absl::Seconds(75));
+  for (absl::Duration age : {CurlTransportOptions().max_idle_connection_age,
+                             SocketTransportOptions().max_idle_connection_age}) {
+    EXPECT_GT(age, absl::ZeroDuration());
+    EXPECT_LE(age, absl::Seconds(75));
+  }
 
-  CurlTransportOptions options;
+  TransportOptions options;
   options.max_idle_connection_age = absl::Seconds(1);
-  CurlTransport transport(options);
+  auto owned = this->Make(options);
+  HttpTransport& transport = *owned;
   for (int i = 0; i < 3; ++i) {  // back to back: one connection
     Slot slot;
-    StartOn(transport, Post(Url(), "{}"), slot);
+    StartOn(transport, Post(this->Url(), "{}"), slot);
     ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
   }
-  EXPECT_EQ(server_.connections_accepted(), 1);
+  EXPECT_EQ(this->server_.connections_accepted(), 1);
   absl::SleepFor(absl::Milliseconds(2200));
   // Idle longer than the limit: not reused; the client closes it and dials a new one.
   Slot slot;
-  StartOn(transport, Post(Url(), "{}"), slot);
+  StartOn(transport, Post(this->Url(), "{}"), slot);
   ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
-  EXPECT_EQ(server_.connections_accepted(), 2);
-  EXPECT_EQ(server_.requests().back().connection, 2);
+  EXPECT_EQ(this->server_.connections_accepted(), 2);
+  EXPECT_EQ(this->server_.requests().back().connection, 2);
   const absl::Time give_up = absl::Now() + absl::Seconds(2);
-  while (server_.connections_closed_by_client() < 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
-  EXPECT_EQ(server_.connections_closed_by_client(), 1);
+  while (this->server_.connections_closed_by_client() < 1 && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(this->server_.connections_closed_by_client(), 1);
 }
 
-TEST_F(CurlTransportTest, ManyConcurrentRequestsFromSeveralThreadsEachCompleteOnce) {
-  auto transport = std::make_unique<CurlTransport>(TwoLoops());
-  server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(request.body); });
+TYPED_TEST(HttpTransportTest, ManyConcurrentRequestsFromSeveralThreadsEachCompleteOnce) {
+  auto transport = this->Make(TwoLoops());
+  this->server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(request.body); });
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
   std::vector<std::unique_ptr<Slot>> slots(kThreads * kPerThread);
@@ -317,7 +372,7 @@ TEST_F(CurlTransportTest, ManyConcurrentRequestsFromSeveralThreadsEachCompleteOn
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         const int n = t * kPerThread + i;
-        StartOn(*transport, Post(Url(), absl::StrCat("request ", n)), *slots[n]);
+        StartOn(*transport, Post(this->Url(), absl::StrCat("request ", n)), *slots[n]);
       }
     });
   }
@@ -329,13 +384,14 @@ TEST_F(CurlTransportTest, ManyConcurrentRequestsFromSeveralThreadsEachCompleteOn
   }
   transport.reset();  // joins the loops: a late second call would have happened by now
   for (auto& slot : slots) EXPECT_EQ(slot->calls(), 1);
-  EXPECT_EQ(server_.request_count(), slots.size());
+  EXPECT_EQ(this->server_.request_count(), slots.size());
 }
 
-TEST_F(CurlTransportTest, ConnectionRefusedIsNotSent) {
+TYPED_TEST(HttpTransportTest, ConnectionRefusedIsNotSent) {
   RefusingPort refusing;
   ASSERT_TRUE(refusing.ok());
-  CurlTransport transport;
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot slot;
   StartOn(transport, Post(refusing.url() + "/", "{}"), slot);
   const HttpResponse response = slot.Await();
@@ -347,10 +403,11 @@ TEST_F(CurlTransportTest, ConnectionRefusedIsNotSent) {
   EXPECT_NE(slot.thread(), std::this_thread::get_id());
 }
 
-TEST_F(CurlTransportTest, TimeoutWhileTheServerDelaysIsTimedOutAfterSending) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(3)));
-  HttpRequest request = Post(Url(), "{}");
+TYPED_TEST(HttpTransportTest, TimeoutWhileTheServerDelaysIsTimedOutAfterSending) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(3)));
+  HttpRequest request = Post(this->Url(), "{}");
   request.timeout = absl::Milliseconds(200);
   Slot slot;
   const absl::Time start = absl::Now();
@@ -361,89 +418,94 @@ TEST_F(CurlTransportTest, TimeoutWhileTheServerDelaysIsTimedOutAfterSending) {
   EXPECT_TRUE(response.request_sent);
   EXPECT_GE(took, absl::Milliseconds(190));
   EXPECT_LT(took, absl::Milliseconds(1500));
-  EXPECT_EQ(server_.request_count(), 1u);
+  EXPECT_EQ(this->server_.request_count(), 1u);
 }
 
-TEST_F(CurlTransportTest, ServerClosingWithoutAnswerIsConnectionLost) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Close());
+TYPED_TEST(HttpTransportTest, ServerClosingWithoutAnswerIsConnectionLost) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Close());
   Slot slot;
-  StartOn(transport, Post(Url(), "{}"), slot);
+  StartOn(transport, Post(this->Url(), "{}"), slot);
   const HttpResponse response = slot.Await();
   EXPECT_EQ(response.outcome, Outcome::kConnectionLost) << response.error;
   EXPECT_TRUE(response.request_sent);
-  EXPECT_EQ(server_.request_count(), 1u);
+  EXPECT_EQ(this->server_.request_count(), 1u);
 }
 
 // libcurl silently sends a request again on a fresh connection when a reused connection dies before any
 // answer byte: for a write that may already be applied, that is a second execution. The transport must
 // report the loss instead and leave the decision to its caller.
-TEST_F(CurlTransportTest, ServerClosingAReusedConnectionIsNotResentSilently) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, ServerClosingAReusedConnectionIsNotResentSilently) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot first;
-  StartOn(transport, Post(Url(), "{\"n\":1}"), first);
+  StartOn(transport, Post(this->Url(), "{\"n\":1}"), first);
   ASSERT_EQ(first.Await().outcome, Outcome::kResponse);
-  server_.Enqueue(Reply::Close());
+  this->server_.Enqueue(Reply::Close());
   Slot second;
-  StartOn(transport, Post(Url(), "{\"n\":2}"), second);
+  StartOn(transport, Post(this->Url(), "{\"n\":2}"), second);
   const HttpResponse response = second.Await();
   EXPECT_EQ(response.outcome, Outcome::kConnectionLost) << response.error;
   EXPECT_TRUE(response.request_sent);
-  EXPECT_EQ(server_.request_count(), 2u) << "the second request was sent twice";
+  EXPECT_EQ(this->server_.request_count(), 2u) << "the second request was sent twice";
 
   // The transport still works afterwards (on a new connection).
   Slot third;
-  StartOn(transport, Post(Url(), "{\"n\":3}"), third);
+  StartOn(transport, Post(this->Url(), "{\"n\":3}"), third);
   EXPECT_EQ(third.Await().outcome, Outcome::kResponse);
-  EXPECT_EQ(server_.request_count(), 3u);
+  EXPECT_EQ(this->server_.request_count(), 3u);
 }
 
 // Same when the node then refuses new connections (it died): the request did reach the node on the old
 // connection, so "not sent" would be a lie that lets the caller send a write to another node.
-TEST_F(CurlTransportTest, ReusedConnectionDyingThenRefusedIsNotReportedAsNotSent) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, ReusedConnectionDyingThenRefusedIsNotReportedAsNotSent) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot first;
-  StartOn(transport, Post(Url(), "{}"), first);
+  StartOn(transport, Post(this->Url(), "{}"), first);
   ASSERT_EQ(first.Await().outcome, Outcome::kResponse);
-  server_.SetHandler([this](const RecordedRequest&) {
-    server_.StopListening();  // before the connection closes, so a second dial is refused
+  this->server_.SetHandler([this](const RecordedRequest&) {
+    this->server_.StopListening();  // before the connection closes, so a second dial is refused
     return Reply::Close();
   });
   Slot second;
-  StartOn(transport, Post(Url(), "{\"write\":1}"), second);
+  StartOn(transport, Post(this->Url(), "{\"write\":1}"), second);
   const HttpResponse response = second.Await();
   EXPECT_EQ(response.outcome, Outcome::kConnectionLost) << response.error;
   EXPECT_TRUE(response.request_sent);
-  EXPECT_EQ(server_.request_count(), 2u);
+  EXPECT_EQ(this->server_.request_count(), 2u);
 }
 
-TEST_F(CurlTransportTest, CancelOfASlowRequestIsPrompt) {
-  CurlTransport transport;
-  server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(5)));
+TYPED_TEST(HttpTransportTest, CancelOfASlowRequestIsPrompt) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(5)));
   Slot slot;
-  auto exchange = StartOn(transport, Post(Url(), "{}"), slot);
-  ASSERT_TRUE(server_.WaitForRequests(1, absl::Seconds(2)));
+  auto exchange = StartOn(transport, Post(this->Url(), "{}"), slot);
+  ASSERT_TRUE(this->server_.WaitForRequests(1, absl::Seconds(2)));
   const absl::Time cancelled_at = absl::Now();
   exchange->Cancel();
   const HttpResponse response = slot.Await(absl::Seconds(2));
   EXPECT_LT(absl::Now() - cancelled_at, absl::Milliseconds(200));
   EXPECT_EQ(response.outcome, Outcome::kCancelled);
   EXPECT_TRUE(response.request_sent);
-  EXPECT_TRUE(server_.WaitForClientDrops(1, absl::Seconds(2))) << "the connection was not closed";
+  EXPECT_TRUE(this->server_.WaitForClientDrops(1, absl::Seconds(2))) << "the connection was not closed";
   exchange->Cancel();  // again: harmless
   EXPECT_EQ(slot.calls(), 1);
 }
 
-TEST_F(CurlTransportTest, CancelAfterCompletionIsHarmless) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, CancelAfterCompletionIsHarmless) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot slot;
-  auto exchange = StartOn(transport, Post(Url(), "{}"), slot);
+  auto exchange = StartOn(transport, Post(this->Url(), "{}"), slot);
   ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
   exchange->Cancel();
   exchange->Cancel();
   // The loop processed those cancels before it starts the next exchange, which must still work.
   Slot next;
-  StartOn(transport, Post(Url(), "{}"), next);
+  StartOn(transport, Post(this->Url(), "{}"), next);
   EXPECT_EQ(next.Await().outcome, Outcome::kResponse);
   EXPECT_EQ(slot.calls(), 1);
   EXPECT_EQ(slot.Await().outcome, Outcome::kResponse);
@@ -451,19 +513,20 @@ TEST_F(CurlTransportTest, CancelAfterCompletionIsHarmless) {
 
 // What `done` captured is released as soon as it ran, even while the caller still holds the exchange (a
 // callback that captures the holder would otherwise keep both alive).
-TEST_F(CurlTransportTest, CallbackIsReleasedRightAfterItRuns) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, CallbackIsReleasedRightAfterItRuns) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   for (bool cancel : {false, true}) {
     absl::Notification released;
     std::shared_ptr<void> token(nullptr, [&released](void*) { released.Notify(); });
     Slot slot;
-    if (cancel) server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(5)));
-    auto exchange = transport.Start(Post(Url(), "{}"), [token = std::move(token), callback = slot.Callback()](
+    if (cancel) this->server_.Enqueue(Reply::Ok("{}").After(absl::Seconds(5)));
+    auto exchange = transport.Start(Post(this->Url(), "{}"), [token = std::move(token), callback = slot.Callback()](
                                                            HttpResponse response) mutable {
       std::move(callback)(std::move(response));
     });
     if (cancel) {
-      ASSERT_TRUE(server_.WaitForRequests(2, absl::Seconds(2)));
+      ASSERT_TRUE(this->server_.WaitForRequests(2, absl::Seconds(2)));
       exchange->Cancel();
     }
     EXPECT_EQ(slot.Await().outcome, cancel ? Outcome::kCancelled : Outcome::kResponse);
@@ -471,27 +534,28 @@ TEST_F(CurlTransportTest, CallbackIsReleasedRightAfterItRuns) {
   }
 }
 
-TEST_F(CurlTransportTest, CancelAfterTheTransportIsGoneIsHarmless) {
+TYPED_TEST(HttpTransportTest, CancelAfterTheTransportIsGoneIsHarmless) {
   std::shared_ptr<HttpExchange> exchange;
   Slot slot;
   {
-    CurlTransport transport;
-    exchange = StartOn(transport, Post(Url(), "{}"), slot);
+    auto owned = this->Make();
+  HttpTransport& transport = *owned;
+    exchange = StartOn(transport, Post(this->Url(), "{}"), slot);
     ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
   }
   exchange->Cancel();  // must not touch the destroyed loop
   EXPECT_EQ(slot.calls(), 1);
 }
 
-TEST_F(CurlTransportTest, CancelRacingCompletionCallsDoneOnce) {
-  auto transport = std::make_unique<CurlTransport>(TwoLoops());
+TYPED_TEST(HttpTransportTest, CancelRacingCompletionCallsDoneOnce) {
+  auto transport = this->Make(TwoLoops());
   constexpr int kRequests = 300;
   std::vector<std::unique_ptr<Slot>> slots(kRequests);
   std::vector<std::shared_ptr<HttpExchange>> exchanges(kRequests);
   std::thread canceller;
   for (int i = 0; i < kRequests; ++i) {
     slots[i] = std::make_unique<Slot>();
-    exchanges[i] = StartOn(*transport, Post(Url(), "{}"), *slots[i]);
+    exchanges[i] = StartOn(*transport, Post(this->Url(), "{}"), *slots[i]);
   }
   // Cancel two in three from another thread while the loops complete them.
   canceller = std::thread([&] {
@@ -513,40 +577,41 @@ TEST_F(CurlTransportTest, CancelRacingCompletionCallsDoneOnce) {
   for (auto& exchange : exchanges) exchange->Cancel();  // all complete by now: harmless
   transport.reset();
   for (int i = 0; i < kRequests; ++i) EXPECT_EQ(slots[i]->calls(), 1) << i;
-  RecordProperty("cancelled", cancelled);
+  this->RecordProperty("cancelled", cancelled);
 }
 
-TEST_F(CurlTransportTest, AnswerLargerThanTheLimitFails) {
-  CurlTransportOptions options;
+TYPED_TEST(HttpTransportTest, AnswerLargerThanTheLimitFails) {
+  TransportOptions options;
   options.max_response_bytes = 1000;
-  CurlTransport transport(options);
-  server_.Enqueue(Reply::Ok(std::string(1000, 'x')));
-  server_.Enqueue(Reply::Ok(std::string(5000, 'x')));
-  server_.Enqueue(Reply::Chunked(200, std::string(5000, 'y'), 100));
+  auto owned = this->Make(options);
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok(std::string(1000, 'x')));
+  this->server_.Enqueue(Reply::Ok(std::string(5000, 'x')));
+  this->server_.Enqueue(Reply::Chunked(200, std::string(5000, 'y'), 100));
   Slot at_limit, over, over_chunked;
-  StartOn(transport, Post(Url(), "{}"), at_limit);
+  StartOn(transport, Post(this->Url(), "{}"), at_limit);
   EXPECT_EQ(at_limit.Await().outcome, Outcome::kResponse);
   EXPECT_EQ(at_limit.Await().body.size(), 1000u);
-  StartOn(transport, Post(Url(), "{}"), over);
+  StartOn(transport, Post(this->Url(), "{}"), over);
   const HttpResponse response = over.Await();
   EXPECT_EQ(response.outcome, Outcome::kFailed);
   EXPECT_TRUE(response.request_sent);
   EXPECT_THAT(response.error, ::testing::HasSubstr("1000"));
   EXPECT_TRUE(response.body.empty());
-  StartOn(transport, Post(Url(), "{}"), over_chunked);
+  StartOn(transport, Post(this->Url(), "{}"), over_chunked);
   EXPECT_EQ(over_chunked.Await().outcome, Outcome::kFailed);
 }
 
-TEST_F(CurlTransportTest, DestroyingTheTransportCancelsInFlightExchangesOnce) {
-  auto transport = std::make_unique<CurlTransport>(TwoLoops());
-  server_.SetHandler([](const RecordedRequest&) { return Reply::Ok("{}").After(absl::Seconds(10)); });
+TYPED_TEST(HttpTransportTest, DestroyingTheTransportCancelsInFlightExchangesOnce) {
+  auto transport = this->Make(TwoLoops());
+  this->server_.SetHandler([](const RecordedRequest&) { return Reply::Ok("{}").After(absl::Seconds(10)); });
   constexpr int kRequests = 10;
   std::vector<std::unique_ptr<Slot>> slots(kRequests);
   for (auto& slot : slots) {
     slot = std::make_unique<Slot>();
-    StartOn(*transport, Post(Url(), "{}"), *slot);
+    StartOn(*transport, Post(this->Url(), "{}"), *slot);
   }
-  ASSERT_TRUE(server_.WaitForRequests(kRequests, absl::Seconds(2)));
+  ASSERT_TRUE(this->server_.WaitForRequests(kRequests, absl::Seconds(2)));
   const absl::Time start = absl::Now();
   transport.reset();
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
@@ -556,46 +621,146 @@ TEST_F(CurlTransportTest, DestroyingTheTransportCancelsInFlightExchangesOnce) {
   }
 }
 
-TEST_F(CurlTransportTest, DoneMayStartAnotherExchange) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, DoneMayStartAnotherExchange) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot last;
   std::atomic<int> hops{0};
   std::function<void(HttpResponse)> hop = [&](HttpResponse response) {
     if (response.outcome != Outcome::kResponse || ++hops == 5) {
-      transport.Start(Post(Url(), "{}"), last.Callback());
+      transport.Start(Post(this->Url(), "{}"), last.Callback());
       return;
     }
-    transport.Start(Post(Url(), "{}"), [&hop](HttpResponse next) { hop(std::move(next)); });
+    transport.Start(Post(this->Url(), "{}"), [&hop](HttpResponse next) { hop(std::move(next)); });
   };
-  transport.Start(Post(Url(), "{}"), [&hop](HttpResponse response) { hop(std::move(response)); });
+  transport.Start(Post(this->Url(), "{}"), [&hop](HttpResponse response) { hop(std::move(response)); });
   EXPECT_EQ(last.Await().outcome, Outcome::kResponse);
   EXPECT_EQ(hops.load(), 5);
-  EXPECT_EQ(server_.request_count(), 6u);
+  EXPECT_EQ(this->server_.request_count(), 6u);
 }
 
 // A `done` that starts another exchange while the transport shuts down must neither deadlock nor lose
 // the second exchange: it completes with kCancelled.
-TEST_F(CurlTransportTest, DoneStartingAnExchangeDuringShutdownGetsCancelled) {
-  auto transport = std::make_unique<CurlTransport>();
-  server_.SetHandler([](const RecordedRequest&) { return Reply::Ok("{}").After(absl::Seconds(10)); });
+TYPED_TEST(HttpTransportTest, DoneStartingAnExchangeDuringShutdownGetsCancelled) {
+  auto transport = this->Make();
+  this->server_.SetHandler([](const RecordedRequest&) { return Reply::Ok("{}").After(absl::Seconds(10)); });
   Slot second;
-  CurlTransport* raw = transport.get();
-  raw->Start(Post(Url(), "{}"), [raw, &second, this](HttpResponse response) {
-    raw->Start(Post(Url(), "{}"), second.Callback());
+  HttpTransport* raw = transport.get();
+  raw->Start(Post(this->Url(), "{}"), [raw, &second, this](HttpResponse response) {
+    raw->Start(Post(this->Url(), "{}"), second.Callback());
   });
-  ASSERT_TRUE(server_.WaitForRequests(1, absl::Seconds(2)));
+  ASSERT_TRUE(this->server_.WaitForRequests(1, absl::Seconds(2)));
   transport.reset();
   EXPECT_EQ(second.Await().outcome, Outcome::kCancelled);
   EXPECT_EQ(second.calls(), 1);
 }
 
-TEST_F(CurlTransportTest, UnreachableUrlIsNotSent) {
-  CurlTransport transport;
+TYPED_TEST(HttpTransportTest, UnreachableUrlIsNotSent) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
   Slot slot;
   StartOn(transport, Post("htp://127.0.0.1:1/", "{}"), slot);
   const HttpResponse response = slot.Await();
   EXPECT_EQ(response.outcome, Outcome::kNotSent);
   EXPECT_FALSE(response.request_sent);
+}
+
+TYPED_TEST(HttpTransportTest, AnswerSayingConnectionCloseIsNotReused) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Ok("{}").WithHeader("Connection", "close"));
+  for (int i = 0; i < 2; ++i) {
+    Slot slot;
+    StartOn(transport, Post(this->Url(), "{}"), slot);
+    ASSERT_EQ(slot.Await().outcome, Outcome::kResponse) << i;
+  }
+  EXPECT_EQ(this->server_.connections_accepted(), 2);
+  EXPECT_EQ(this->server_.requests().back().connection, 2);
+}
+
+// A body far larger than a socket's send buffer: the first write stops short and the rest goes out as
+// the server reads it.
+TYPED_TEST(HttpTransportTest, EightMegabyteBodyIsWrittenWhole) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  std::string body(8 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 131) % 26);
+  this->server_.SetHandler([](const RecordedRequest& request) { return Reply::Ok(std::to_string(request.body.size())); });
+  Slot slot;
+  StartOn(transport, Post(this->Url(), body), slot);
+  const HttpResponse response = slot.Await(absl::Seconds(10));
+  ASSERT_EQ(response.outcome, Outcome::kResponse) << response.error;
+  EXPECT_EQ(response.body, std::to_string(8 << 20));
+  ASSERT_EQ(this->server_.request_count(), 1u);
+  EXPECT_TRUE(this->server_.requests()[0].body == body);
+}
+
+TYPED_TEST(HttpTransportTest, ServerErrorAnswerWithoutBodyIsAResponse) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  this->server_.Enqueue(Reply::Status(503, ""));
+  Slot slot;
+  StartOn(transport, Post(this->Url(), "{}"), slot);
+  const HttpResponse response = slot.Await();
+  EXPECT_EQ(response.outcome, Outcome::kResponse) << response.error;
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(response.body, "");
+}
+
+TEST(SocketTransportServes, PlainHttpToNumericAddressesOnly) {
+  EXPECT_TRUE(SocketTransport::Serves("http://127.0.0.1:8000/"));
+  EXPECT_TRUE(SocketTransport::Serves("http://127.0.0.1:8000"));
+  EXPECT_TRUE(SocketTransport::Serves("http://10.1.2.3/localnodes?dc=dc1"));
+  EXPECT_TRUE(SocketTransport::Serves("http://[::1]:8000/"));
+  EXPECT_TRUE(SocketTransport::Serves("http://[fd00::12]/"));
+  EXPECT_FALSE(SocketTransport::Serves("https://127.0.0.1:8043/"));       // TLS: libcurl
+  EXPECT_FALSE(SocketTransport::Serves("http://localhost:8000/"));        // a name to resolve: libcurl
+  EXPECT_FALSE(SocketTransport::Serves("http://scylla-0.scylla:8000/"));
+  EXPECT_FALSE(SocketTransport::Serves("http://127.1:8000/"));            // not dotted-quad
+  EXPECT_FALSE(SocketTransport::Serves("http://127.0.0.1:0/"));
+  EXPECT_FALSE(SocketTransport::Serves("http://127.0.0.1:65536/"));
+  EXPECT_FALSE(SocketTransport::Serves("http://127.0.0.1:80x/"));
+  EXPECT_FALSE(SocketTransport::Serves("http://user@127.0.0.1/"));
+  EXPECT_FALSE(SocketTransport::Serves("http://[::1/"));
+  EXPECT_FALSE(SocketTransport::Serves("http:///"));
+  EXPECT_FALSE(SocketTransport::Serves("htp://127.0.0.1/"));
+}
+
+TEST(SocketTransportWire, SendsTheTargetWithItsQueryAndTheHostAsWritten) {
+  FakeHttpServer server;
+  ASSERT_TRUE(server.ok());
+  SocketTransport transport;
+  Slot slot;
+  StartOn(transport, Get(absl::StrCat("http://127.0.0.1:", server.port(), "?dc=x")), slot);
+  ASSERT_EQ(slot.Await().outcome, Outcome::kResponse);
+  ASSERT_EQ(server.request_count(), 1u);
+  EXPECT_EQ(server.requests()[0].target, "/?dc=x");
+  EXPECT_THAT(server.requests()[0].Header("Host"), Optional(absl::StrCat("127.0.0.1:", server.port())));
+}
+
+// The gateway's transport: numeric plain-HTTP URLs through the built-in client, names through libcurl
+// (the built-in client alone refuses them), and everything through libcurl when the built-in is off.
+TEST(GatewayTransport, ServesNumericAddressesAndHostNames) {
+  FakeHttpServer server;
+  ASSERT_TRUE(server.ok());
+  const std::string numeric = absl::StrCat("http://127.0.0.1:", server.port(), "/");
+  const std::string named = absl::StrCat("http://localhost:", server.port(), "/");
+  {
+    SocketTransport alone;
+    Slot slot;
+    StartOn(alone, Post(named, "{}"), slot);
+    EXPECT_EQ(slot.Await().outcome, Outcome::kNotSent);
+  }
+  for (bool builtin : {true, false}) {
+    GatewayTransport transport(CurlTransportOptions{}, builtin);
+    for (const std::string& url : {numeric, named}) {
+      Slot slot;
+      StartOn(transport, Post(url, "{}"), slot);
+      const HttpResponse response = slot.Await();
+      EXPECT_EQ(response.outcome, Outcome::kResponse) << url << " builtin=" << builtin << ": " << response.error;
+    }
+  }
+  EXPECT_EQ(server.request_count(), 4u);
 }
 
 }  // namespace
