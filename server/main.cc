@@ -100,6 +100,11 @@ int main(int argc, char** argv) {
   app.add_option("--event-loops", config.transport.event_loops, "HTTP event-loop threads")
       ->envname("ALTGW_EVENT_LOOPS")
       ->check(IntBetween(1, 64));
+  app.add_flag("--builtin-http,!--no-builtin-http", config.builtin_http,
+               WithDefault("Plain-HTTP requests to numeric addresses through the gateway's own HTTP/1.1 client "
+                           "(else libcurl, which always serves https:// and host names)",
+                           config.builtin_http))
+      ->envname("ALTGW_BUILTIN_HTTP");
   app.add_flag("--compress-requests,!--no-compress-requests", config.backend.compress_requests,
                WithDefault("gzip request bodies >= 1 KiB when smaller (Alternator accepts it from ScyllaDB 2026.1)",
                            config.backend.compress_requests))

@@ -9,6 +9,7 @@
 #include "admin/admin_server.h"
 #include "common/scheduler.h"
 #include "model/page_token.h"
+#include "alternator/gateway_transport.h"
 #include "alternator/http_node_client.h"
 #include "routing/cluster_router.h"
 #include "observability/metrics.h"
@@ -51,7 +52,7 @@ class GatewayServer::Core {
   Core(model::PageTokenCodec tokens, const GatewayConfig& config, std::unique_ptr<observability::Logger> logger)
       : logger_(std::move(logger)),
         tracker_(config.max_in_flight, &metrics_, logger_.get()),
-        transport_(std::make_unique<alternator::CurlTransport>(config.transport)),
+        transport_(std::make_unique<alternator::GatewayTransport>(config.transport, config.builtin_http)),
         scheduler_(std::make_unique<Scheduler>()),
         node_client_(*transport_),
         router_(config.routing, node_client_, *scheduler_),
@@ -133,7 +134,7 @@ class GatewayServer::Core {
   observability::Metrics metrics_;
   std::unique_ptr<observability::Logger> logger_;
   CallTracker tracker_;
-  std::unique_ptr<alternator::CurlTransport> transport_;
+  std::unique_ptr<alternator::GatewayTransport> transport_;
   std::unique_ptr<Scheduler> scheduler_;
   alternator::HttpNodeClient node_client_;
   routing::ClusterRouter router_;

@@ -47,6 +47,9 @@ struct GatewayConfig {
   absl::Duration startup_timeout = absl::Seconds(30);
   alternator::BackendClientOptions backend;
   alternator::CurlTransportOptions transport;
+  // Plain-HTTP requests to numeric addresses through the built-in client (SocketTransport) rather than
+  // libcurl (see alternator/gateway_transport.h).
+  bool builtin_http = true;
   // How gRPC is served: TLS / mTLS with certificate files reloaded when they change, or plaintext h2c.
   ServingTls tls;
   // Callers and their table permissions; empty: no authentication (see authorizer.h).

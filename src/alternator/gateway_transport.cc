@@ -1,0 +1,30 @@
+#include "alternator/gateway_transport.h"
+
+#include <utility>
+
+namespace altgw::alternator {
+namespace {
+
+SocketTransportOptions SocketOptions(const CurlTransportOptions& options) {
+  SocketTransportOptions socket;
+  socket.event_loops = options.event_loops;
+  socket.max_idle_connection_age = options.max_idle_connection_age;
+  socket.max_idle_connections = static_cast<size_t>(options.max_cached_connections);
+  socket.max_response_bytes = options.max_response_bytes;
+  return socket;
+}
+
+}  // namespace
+
+GatewayTransport::GatewayTransport(const CurlTransportOptions& options, bool builtin_http) : curl_(options) {
+  if (builtin_http) sockets_ = std::make_unique<SocketTransport>(SocketOptions(options));
+}
+
+std::shared_ptr<HttpExchange> GatewayTransport::Start(HttpRequest request, HttpCallback done) {
+  if (sockets_ != nullptr && SocketTransport::Serves(request.url)) {
+    return sockets_->Start(std::move(request), std::move(done));
+  }
+  return curl_.Start(std::move(request), std::move(done));
+}
+
+}  // namespace altgw::alternator
