@@ -60,7 +60,7 @@ class Logger {
   void Flush();
 
  private:
-  void Write(std::FILE* out, const std::string& line);
+  void Write(std::FILE* out, std::string line);
 
   const LogLevel level_;
   absl::Mutex mu_;
