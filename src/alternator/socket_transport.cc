@@ -41,23 +41,24 @@ struct Target {
   std::string path;
 };
 
-std::optional<Target> ParseUrl(absl::string_view url) {
-  if (!absl::ConsumePrefix(&url, "http://")) return std::nullopt;
+// Whether `url` is served here; fills `target` when it is not null (Serves() passes null: no allocation).
+bool ParseUrl(absl::string_view url, Target* target) {
+  if (!absl::ConsumePrefix(&url, "http://")) return false;
   const size_t authority_end = url.find_first_of("/?#");
   const absl::string_view authority = url.substr(0, authority_end);
   absl::string_view path = authority_end == absl::string_view::npos ? "" : url.substr(authority_end);
   path = path.substr(0, path.find('#'));
-  if (authority.empty() || authority.find('@') != absl::string_view::npos) return std::nullopt;
+  if (authority.empty() || authority.find('@') != absl::string_view::npos) return false;
 
   absl::string_view host;
   absl::string_view port_text;
   const bool ipv6 = authority.front() == '[';
   if (ipv6) {
     const size_t close = authority.find(']');
-    if (close == absl::string_view::npos) return std::nullopt;
+    if (close == absl::string_view::npos) return false;
     host = authority.substr(1, close - 1);
     absl::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && !absl::ConsumePrefix(&rest, ":")) return std::nullopt;
+    if (!rest.empty() && !absl::ConsumePrefix(&rest, ":")) return false;
     port_text = rest;
   } else {
     const size_t colon = authority.find(':');
@@ -68,28 +69,33 @@ std::optional<Target> ParseUrl(absl::string_view url) {
   if (!port_text.empty() &&
       (!std::all_of(port_text.begin(), port_text.end(), absl::ascii_isdigit) || port_text.size() > 5 ||
        !absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535)) {
-    return std::nullopt;
+    return false;
   }
-  Target target;
-  const std::string host_text(host);
+  char host_text[INET6_ADDRSTRLEN + 1];  // inet_pton wants a NUL-terminated string
+  if (host.size() >= sizeof host_text) return false;
+  std::memcpy(host_text, host.data(), host.size());
+  host_text[host.size()] = '\0';
+  sockaddr_storage address{};
+  socklen_t length;
   if (ipv6) {
-    sockaddr_in6 address{};
-    address.sin6_family = AF_INET6;
-    address.sin6_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET6, host_text.c_str(), &address.sin6_addr) != 1) return std::nullopt;
-    std::memcpy(&target.address, &address, sizeof address);
-    target.address_length = sizeof address;
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, host_text, &v6->sin6_addr) != 1) return false;
+    length = sizeof(sockaddr_in6);
   } else {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, host_text.c_str(), &address.sin_addr) != 1) return std::nullopt;
-    std::memcpy(&target.address, &address, sizeof address);
-    target.address_length = sizeof address;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, host_text, &v4->sin_addr) != 1) return false;
+    length = sizeof(sockaddr_in);
   }
-  target.authority = std::string(authority);
-  target.path = path.empty() ? "/" : (path.front() == '?' ? absl::StrCat("/", path) : std::string(path));
-  return target;
+  if (target == nullptr) return true;
+  target->address = address;
+  target->address_length = length;
+  target->authority = std::string(authority);
+  target->path = path.empty() ? "/" : (path.front() == '?' ? absl::StrCat("/", path) : std::string(path));
+  return true;
 }
 
 // The request head, written once on the caller's thread; the body follows it in the same sendmsg().
@@ -763,7 +769,7 @@ void SocketExchange::Cancel() {
   loop_->RequestCancel(shared_from_this());
 }
 
-bool SocketTransport::Serves(absl::string_view url) { return ParseUrl(url).has_value(); }
+bool SocketTransport::Serves(absl::string_view url) { return ParseUrl(url, nullptr); }
 
 SocketTransport::SocketTransport(SocketTransportOptions options)
     : options_(std::make_unique<SocketTransportOptions>(std::move(options))) {
@@ -782,7 +788,8 @@ std::shared_ptr<HttpExchange> SocketTransport::Start(HttpRequest request, HttpCa
   const absl::Time now = absl::Now();
   auto exchange = std::make_shared<SocketExchange>(loop, std::move(done), now, now + request.timeout,
                                                    request.accept_compressed);
-  const std::optional<Target> target = ParseUrl(request.url);
+  std::optional<Target> target;
+  if (!ParseUrl(request.url, &target.emplace())) target.reset();
   if (target.has_value()) {
     exchange->head_ = RequestHead(request, *target);
     exchange->body_ = std::move(request.body);

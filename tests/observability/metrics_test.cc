@@ -1,6 +1,11 @@
 #include "observability/metrics.h"
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
@@ -53,6 +58,37 @@ TEST(Metrics, BackendAttemptsAndRetriesAreCountedByTheirLabels) {
             1);
   EXPECT_EQ(Value(text, R"(altgw_backend_retries_total{reason="not_sent"})"), 1);
   EXPECT_EQ(Value(text, R"(altgw_backend_request_duration_seconds_count{operation="PutItem"})"), 2);
+}
+
+// The hot path finds each label combination's metric in a cache filled on first use: threads racing to
+// create the same series must still land in one series, and no count may be lost.
+TEST(Metrics, ConcurrentCallsOnNewAndKnownLabelsLoseNothing) {
+  Metrics metrics;
+  constexpr int kThreads = 4;
+  constexpr int kCalls = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&metrics, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        metrics.CallStarted("M");
+        metrics.CallFinished("M", i % 2 == 0 ? "OK" : absl::StrCat("S", t), absl::Milliseconds(1));
+        metrics.OnBackendAttempt("http://127.0.0.1:8000", "GetItem", "2xx", absl::Milliseconds(1));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const std::string text = metrics.Render();
+  EXPECT_EQ(Value(text, R"(grpc_server_call_started_total{grpc_method="M"})"), kThreads * kCalls);
+  EXPECT_EQ(Value(text, R"(grpc_server_call_duration_seconds_count{grpc_method="M",grpc_status="OK"})"),
+            kThreads * kCalls / 2);
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(Value(text, absl::StrCat(R"(grpc_server_call_duration_seconds_count{grpc_method="M",grpc_status="S)",
+                                       t, R"("})")),
+              kCalls / 2);
+  }
+  EXPECT_EQ(Value(text, R"(altgw_backend_requests_total{node="http://127.0.0.1:8000",operation="GetItem",outcome="2xx"})"),
+            kThreads * kCalls);
+  EXPECT_EQ(Value(text, "altgw_in_flight_calls"), 0);
 }
 
 TEST(Metrics, ReadinessIsSampledAtScrapeTime) {
