@@ -160,7 +160,9 @@ class Bench:
         port = port or free_port()
         process = self.processes.start(name, [
             self.gateway_bin, "--listen", "127.0.0.1:%d" % port, "--backend-endpoints", backend,
-            "--discovery", discovery, "--transactions", "native", "--no-reflection"],
+            "--discovery", discovery, "--transactions", "native", "--no-reflection",
+            # Loopback only, any free port: the default 0.0.0.0:9090 would clash with another gateway.
+            "--admin-listen", "127.0.0.1:0"],
             os.path.join(self.work, name + ".log"), env=self.gateway_env())
         wait_for_port(port, process)
         return process, "127.0.0.1:%d" % port
