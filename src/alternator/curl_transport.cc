@@ -131,7 +131,9 @@ class CurlTransport::EventLoop {
       if (!stopping) incoming_.push_back(std::move(exchange));
     }
     if (stopping) {
-      // Never call `done` inside Start(): hand the refusal to a short-lived thread.
+      // Never call `done` inside Start(): hand the refusal to a short-lived thread. Marked completed now,
+      // so that a Cancel() never reaches this loop, which may be destroyed before the thread runs.
+      exchange->completed_.store(true, std::memory_order_release);
       std::thread([exchange = std::move(exchange)]() mutable {
         exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
         exchange->response_.error = "transport is shutting down";

@@ -124,9 +124,11 @@ Http1ResponseParser::State Http1ResponseParser::Advance() {
         break;
       }
       absl::string_view line = rest.substr(0, eol);
-      line = absl::StripAsciiWhitespace(line.substr(0, line.find(';')));  // chunk extensions are ignored
+      // Chunk extensions are ignored; whitespace may only come before them (RFC 9112 BWS), not first.
+      line = absl::StripTrailingAsciiWhitespace(line.substr(0, line.find(';')));
       uint64_t size = 0;
-      if (line.empty() || line.size() > 15 || !absl::SimpleHexAtoi(line, &size)) {
+      if (line.empty() || line.size() > 15 || !std::all_of(line.begin(), line.end(), absl::ascii_isxdigit) ||
+          !absl::SimpleHexAtoi(line, &size)) {
         return Fail(absl::StrCat("bad chunk size \"", absl::CHexEscape(rest.substr(0, std::min<size_t>(eol, 40))),
                                  "\""));
       }
@@ -232,6 +234,9 @@ Http1ResponseParser::State Http1ResponseParser::OnHead(absl::string_view head) {
     phase_ = Phase::kDone;
   } else if (chunked) {
     phase_ = Phase::kChunkSize;
+    // Chunked with a Content-Length too, or chunked from an HTTP/1.0 peer: a framing a proxy on the way
+    // may have read differently (RFC 9112 section 6.3). Read it, but never reuse the connection after it.
+    if (has_length || status_line[7] == '0') keep_alive_ = false;
   } else if (other_transfer_coding || !has_length) {
     // Framed by the end of the connection (RFC 9112 section 6.3).
     phase_ = Phase::kUntilEnd;

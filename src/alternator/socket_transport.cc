@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -115,6 +116,15 @@ std::string RequestHead(const HttpRequest& request, const Target& target) {
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
+// Deadlines and idle ages run on the monotonic clock, like the timerfd: a step of the wall clock neither
+// fires timeouts early nor holds them back.
+using Clock = std::chrono::steady_clock;
+
+Clock::duration ToClock(absl::Duration d) {
+  return std::chrono::duration_cast<Clock::duration>(absl::ToChronoNanoseconds(
+      std::clamp(d, absl::ZeroDuration(), absl::Hours(24 * 365))));
+}
+
 }  // namespace
 
 class Connection;
@@ -123,9 +133,9 @@ class Connection;
 // loop thread (which ends it); each group says what guards it.
 class SocketExchange final : public HttpExchange, public std::enable_shared_from_this<SocketExchange> {
  public:
-  SocketExchange(SocketTransport::Loop* loop, HttpCallback done, absl::Time started, absl::Time deadline,
-                 bool accept_compressed)
-      : loop_(loop), done_(std::move(done)), started_(started), deadline_(deadline),
+  SocketExchange(SocketTransport::Loop* loop, HttpCallback done, absl::Duration timeout, bool accept_compressed)
+      : loop_(loop), done_(std::move(done)), started_(absl::Now()), timeout_(timeout),
+        deadline_(Clock::now() + ToClock(timeout)),
         accept_compressed_(accept_compressed) {}
 
   void Cancel() override;
@@ -143,7 +153,8 @@ class SocketExchange final : public HttpExchange, public std::enable_shared_from
   SocketTransport::Loop* const loop_;
   HttpCallback done_;
   const absl::Time started_;
-  const absl::Time deadline_;
+  const absl::Duration timeout_;
+  const Clock::time_point deadline_;
   const bool accept_compressed_;
   // Set in Start() before the exchange is shared.
   std::string head_;
@@ -157,7 +168,7 @@ class SocketExchange final : public HttpExchange, public std::enable_shared_from
   // Guarded by the loop's mu_.
   std::shared_ptr<Connection> connection_;
   bool ended_ = false;  // an outcome was decided; nothing may attach it to a connection any more
-  std::multimap<absl::Time, std::shared_ptr<SocketExchange>>::iterator deadline_entry_;
+  std::multimap<Clock::time_point, std::shared_ptr<SocketExchange>>::iterator deadline_entry_;
   bool has_deadline_entry_ = false;
 };
 
@@ -177,7 +188,7 @@ class Connection {
 
   // Guarded by the loop's mu_.
   std::shared_ptr<SocketExchange> exchange;  // the exchange it carries; null while idle
-  absl::Time idle_since;
+  Clock::time_point idle_since;
 
   // Loop thread only.
   Http1ResponseParser parser;
@@ -222,7 +233,9 @@ class SocketTransport::Loop {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) {
-        // Never call `done` inside Start(): hand the refusal to a short-lived thread.
+        // Never call `done` inside Start(): hand the refusal to a short-lived thread. Marked completed
+        // now, so that a Cancel() never reaches this loop, which may be destroyed before the thread runs.
+        exchange->completed_.store(true, std::memory_order_release);
         std::thread([exchange = std::move(exchange)]() mutable {
           exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
           exchange->response_.error = "transport is shutting down";
@@ -280,7 +293,7 @@ class SocketTransport::Loop {
     auto it = idle_.find(key);
     if (it == idle_.end() || it->second.empty()) return nullptr;
     std::shared_ptr<Connection>& newest = it->second.back();
-    if (newest->idle_since + options_.max_idle_connection_age <= absl::Now()) return nullptr;
+    if (newest->idle_since + ToClock(options_.max_idle_connection_age) <= Clock::now()) return nullptr;
     std::shared_ptr<Connection> connection = std::move(newest);
     it->second.pop_back();
     --idle_count_;
@@ -294,12 +307,12 @@ class SocketTransport::Loop {
   }
 
   // Makes the timer fire by `when` (it only ever moves earlier here; the loop re-arms it when it fires).
-  void ArmTimer(absl::Time when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void ArmTimer(Clock::time_point when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (when >= armed_) return;
     armed_ = when;
-    const absl::Duration wait = std::max(when - absl::Now(), absl::Microseconds(1));
+    const auto wait = std::max<Clock::duration>(when - Clock::now(), std::chrono::microseconds(1));
     itimerspec spec{};
-    spec.it_value = absl::ToTimespec(wait);
+    spec.it_value = absl::ToTimespec(absl::FromChrono(wait));
     timerfd_settime(timer_, 0, &spec, nullptr);
   }
 
@@ -326,7 +339,7 @@ class SocketTransport::Loop {
       absl::MutexLock lock(&mu_);
       ended = exchange->ended_;
       if (!ended && error != 0) {
-        EndLocked(*exchange, HttpResponse::Outcome::kNotSent,
+        RecordEndLocked(*exchange, HttpResponse::Outcome::kNotSent,
                   absl::StrCat("connect to ", target.authority, ": ", ErrnoText(error)), /*request_sent=*/false);
         ready_.push_back(exchange);
       } else if (!ended) {
@@ -454,7 +467,7 @@ class SocketTransport::Loop {
       exchange = connection.exchange;
     }
     int error = 0;
-    bool was_connecting = false;
+    bool connect_failed = false;
     {
       absl::MutexLock write_lock(&connection.write_mu);
       if (connection.closed.load(std::memory_order_relaxed) || !connection.loop_writes) return;
@@ -463,9 +476,9 @@ class SocketTransport::Loop {
         return;
       }
       if (connection.connecting) {
-        was_connecting = true;
         socklen_t length = sizeof error;
         if (getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+        connect_failed = error != 0;
         if (error == 0) connection.connecting = false;
       }
       if (error == 0) {
@@ -487,7 +500,7 @@ class SocketTransport::Loop {
       }
     }
     if (error == 0) return;
-    if (was_connecting) {
+    if (connect_failed) {
       End(exchange, HttpResponse::Outcome::kNotSent, absl::StrCat("connect to ", connection.key, ": ", ErrnoText(error)));
     } else {
       End(exchange, HttpResponse::Outcome::kConnectionLost,
@@ -524,21 +537,20 @@ class SocketTransport::Loop {
       } else if (errno == EINTR) {
         continue;
       } else {
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          error = errno;
-          end = true;
-          state = parser.FeedEnd();
-        }
+        // A reset is not the end of an answer framed by the connection's end: it is a lost connection.
+        if (errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
         break;
       }
     }
-    if (state == Http1ResponseParser::State::kComplete) {
+    if (error != 0) {
+      End(exchange, HttpResponse::Outcome::kConnectionLost,
+          absl::StrCat("the connection to ", connection.key, " was lost before a whole answer: ", ErrnoText(error)));
+    } else if (state == Http1ResponseParser::State::kComplete) {
       Succeed(connection, exchange, end);
     } else if (state == Http1ResponseParser::State::kError) {
       if (end) {
         End(exchange, HttpResponse::Outcome::kConnectionLost,
-            absl::StrCat("the connection to ", connection.key, " was lost before a whole answer: ",
-                         error != 0 ? ErrnoText(error) : parser.error()));
+            absl::StrCat("the connection to ", connection.key, " was lost before a whole answer: ", parser.error()));
       } else {
         End(exchange, HttpResponse::Outcome::kFailed, parser.error());
       }
@@ -589,38 +601,41 @@ class SocketTransport::Loop {
 
   // Ends a running exchange with `outcome` (loop thread). Its connection is closed: whatever was in flight
   // on it would otherwise be read as the next request's answer.
+  //
+  // The exchange is claimed first (ended_, under mu_), so that Dial() can no longer attach a connection
+  // to it; then how much of the request went out is read and the socket closed in one write_mu section,
+  // so that no byte can leave after request_sent was decided.
   void End(const std::shared_ptr<SocketExchange>& exchange, HttpResponse::Outcome outcome, std::string error) {
     std::shared_ptr<Connection> connection;
     {
       absl::MutexLock lock(&mu_);
       if (exchange->ended_) return;
+      exchange->ended_ = true;
       connection = exchange->connection_;
     }
     size_t written = 0;
     if (connection != nullptr) {
       absl::MutexLock write_lock(&connection->write_mu);
       written = exchange->written_;
+      CloseSocketLocked(*connection);
     }
-    // A connection lost before any byte of the request went out carried nothing: not sent.
+    // "Not sent" only when nothing was: a connection lost before any byte left carried nothing, and one
+    // that failed after some bytes left may have delivered the request.
     if (outcome == HttpResponse::Outcome::kConnectionLost && written == 0) outcome = HttpResponse::Outcome::kNotSent;
+    if (outcome == HttpResponse::Outcome::kNotSent && written > 0) outcome = HttpResponse::Outcome::kConnectionLost;
     {
       absl::MutexLock lock(&mu_);
-      EndLocked(*exchange, outcome, std::move(error), written > 0);
+      RecordEndLocked(*exchange, outcome, std::move(error), written > 0);
+      if (connection != nullptr) connection->exchange = nullptr;
     }
-    if (connection != nullptr) {
-      {
-        absl::MutexLock lock(&mu_);
-        connection->exchange = nullptr;
-      }
-      Close(connection);
-    }
+    if (connection != nullptr) Forget(connection);
     exchange->response_.body.clear();
     exchange->Deliver();
   }
 
   // Records the outcome and takes the exchange off its connection and the deadlines.
-  void EndLocked(SocketExchange& exchange, HttpResponse::Outcome outcome, std::string error, bool request_sent)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void RecordEndLocked(SocketExchange& exchange, HttpResponse::Outcome outcome, std::string error,
+                       bool request_sent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     exchange.ended_ = true;
     exchange.response_.outcome = outcome;
     exchange.response_.request_sent = request_sent;
@@ -639,10 +654,10 @@ class SocketTransport::Loop {
     std::shared_ptr<Connection> connection = exchange.connection_;
     const HttpResponse::Outcome outcome = exchange.response_.outcome;
     std::string error = exchange.response_.error;
-    EndLocked(exchange, outcome, std::move(error), /*request_sent=*/true);
+    RecordEndLocked(exchange, outcome, std::move(error), /*request_sent=*/true);
     connection->exchange = nullptr;
     if (!reuse || stopping_ || idle_count_ >= options_.max_idle_connections) return connection;
-    connection->idle_since = absl::Now();
+    connection->idle_since = Clock::now();
     idle_[connection->key].push_back(std::move(connection));
     ++idle_count_;
     return nullptr;
@@ -667,11 +682,22 @@ class SocketTransport::Loop {
   void Close(const std::shared_ptr<Connection>& connection) {
     {
       absl::MutexLock write_lock(&connection->write_mu);
-      if (connection->closed.load(std::memory_order_relaxed)) return;
-      connection->closed.store(true, std::memory_order_relaxed);
-      epoll_ctl(epoll_, EPOLL_CTL_DEL, connection->fd, nullptr);
-      close(connection->fd);
+      CloseSocketLocked(*connection);
     }
+    Forget(connection);
+  }
+
+  // Closes the socket (once): from here on nobody writes to it or registers it.
+  void CloseSocketLocked(Connection& connection) ABSL_EXCLUSIVE_LOCKS_REQUIRED(connection.write_mu) {
+    if (connection.closed.load(std::memory_order_relaxed)) return;
+    connection.closed.store(true, std::memory_order_relaxed);
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
+    close(connection.fd);
+  }
+
+  // Drops the loop's reference to a closed connection (kept until the current batch of epoll events is
+  // done, since the batch may still name it).
+  void Forget(const std::shared_ptr<Connection>& connection) {
     std::shared_ptr<Connection> dead;
     {
       absl::MutexLock lock(&mu_);
@@ -680,23 +706,22 @@ class SocketTransport::Loop {
       dead = std::move(it->second);
       connections_.erase(it);
     }
-    graveyard_.push_back(std::move(dead));  // epoll may still name it later in this batch
+    graveyard_.push_back(std::move(dead));
   }
 
   void ExpireDeadlines() {
     std::vector<std::shared_ptr<SocketExchange>> expired;
     {
       absl::MutexLock lock(&mu_);
-      armed_ = absl::InfiniteFuture();
-      const absl::Time now = absl::Now();
+      armed_ = Clock::time_point::max();
+      const Clock::time_point now = Clock::now();
       for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
         expired.push_back(it->second);
       }
     }
     for (auto& exchange : expired) {
-      const absl::Duration timeout = exchange->deadline_ - exchange->started_;
       End(exchange, HttpResponse::Outcome::kTimedOut,
-          absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
+          absl::StrCat("no answer within ", absl::FormatDuration(exchange->timeout_)));
     }
     absl::MutexLock lock(&mu_);
     if (!deadlines_.empty()) ArmTimer(deadlines_.begin()->first);
@@ -706,7 +731,7 @@ class SocketTransport::Loop {
     std::vector<std::shared_ptr<Connection>> stale;
     {
       absl::MutexLock lock(&mu_);
-      const absl::Time limit = absl::Now() - options_.max_idle_connection_age;
+      const Clock::time_point limit = Clock::now() - ToClock(options_.max_idle_connection_age);
       for (auto& [key, pool] : idle_) {
         auto keep = std::stable_partition(pool.begin(), pool.end(),
                                           [&](const std::shared_ptr<Connection>& c) { return c->idle_since <= limit; });
@@ -734,6 +759,13 @@ class SocketTransport::Loop {
     }
     for (auto& exchange : running) End(exchange, HttpResponse::Outcome::kCancelled, "transport is shutting down");
     for (auto& connection : open) Close(connection);
+    // A Dial() that failed while the exchanges above were being ended queued its exchange after the swap;
+    // every exchange is claimed by now, so nothing more can be queued after this one.
+    {
+      absl::MutexLock lock(&mu_);
+      for (auto& exchange : ready_) ready.push_back(std::move(exchange));
+      ready_.clear();
+    }
     for (auto& exchange : ready) exchange->Deliver();
     graveyard_.clear();
     absl::MutexLock lock(&mu_);
@@ -754,8 +786,8 @@ class SocketTransport::Loop {
   // Every open connection (epoll's events name them by raw pointer).
   absl::flat_hash_map<Connection*, std::shared_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   // Running exchanges by deadline; the map's reference keeps each alive until it ends.
-  std::multimap<absl::Time, std::shared_ptr<SocketExchange>> deadlines_ ABSL_GUARDED_BY(mu_);
-  absl::Time armed_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::multimap<Clock::time_point, std::shared_ptr<SocketExchange>> deadlines_ ABSL_GUARDED_BY(mu_);
+  Clock::time_point armed_ ABSL_GUARDED_BY(mu_) = Clock::time_point::max();
   std::vector<std::shared_ptr<SocketExchange>> cancels_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<SocketExchange>> ready_ ABSL_GUARDED_BY(mu_);  // ended in Start(): deliver
   // Loop thread only.
@@ -785,9 +817,7 @@ SocketTransport::~SocketTransport() {
 
 std::shared_ptr<HttpExchange> SocketTransport::Start(HttpRequest request, HttpCallback done) {
   Loop* loop = loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()].get();
-  const absl::Time now = absl::Now();
-  auto exchange = std::make_shared<SocketExchange>(loop, std::move(done), now, now + request.timeout,
-                                                   request.accept_compressed);
+  auto exchange = std::make_shared<SocketExchange>(loop, std::move(done), request.timeout, request.accept_compressed);
   std::optional<Target> target;
   if (!ParseUrl(request.url, &target.emplace())) target.reset();
   if (target.has_value()) {

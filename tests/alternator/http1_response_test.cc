@@ -137,6 +137,31 @@ TEST(Http1Response, MalformedAnswersAreErrors) {
   }
 }
 
+TEST(Http1Response, ChunkSizesAreHexDigitsOnly) {
+  for (const char* size : {"+5", "0x5", " 5", "5 5", "-5"}) {
+    Http1ResponseParser parser(1000);
+    EXPECT_EQ(parser.Feed(std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") + size +
+                          "\r\nhello\r\n0\r\n\r\n"),
+              State::kError)
+        << size;
+  }
+}
+
+// Framings a proxy on the way may have read differently: the answer is read, the connection not reused.
+TEST(Http1Response, AmbiguousChunkedFramingIsNotReused) {
+  Http1ResponseParser both(1000);
+  ASSERT_EQ(both.Feed("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "2\r\nok\r\n0\r\n\r\n"),
+            State::kComplete);
+  EXPECT_EQ(both.body(), "ok");
+  EXPECT_FALSE(both.reusable());
+  Http1ResponseParser old(1000);
+  ASSERT_EQ(old.Feed("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "2\r\nok\r\n0\r\n\r\n"),
+            State::kComplete);
+  EXPECT_FALSE(old.reusable());
+}
+
 TEST(Http1Response, EndOfConnectionBeforeOrInsideAnAnswerIsAnError) {
   Http1ResponseParser nothing(1000);
   EXPECT_EQ(nothing.FeedEnd(), State::kError);

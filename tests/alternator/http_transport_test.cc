@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -705,6 +706,53 @@ TYPED_TEST(HttpTransportTest, ServerErrorAnswerWithoutBodyIsAResponse) {
   EXPECT_EQ(response.outcome, Outcome::kResponse) << response.error;
   EXPECT_EQ(response.status, 503);
   EXPECT_EQ(response.body, "");
+}
+
+// Cancels racing the write of the request, from another thread: an exchange that reports nothing sent
+// must never have reached the server (the caller may send that write again elsewhere), and one that got
+// an answer must have.
+TYPED_TEST(HttpTransportTest, CancelRacingTheWriteNeverReportsASentRequestAsNotSent) {
+  auto transport = this->Make(TwoLoops());
+  constexpr int kRequests = 300;
+  std::vector<std::unique_ptr<Slot>> slots(kRequests);
+  std::vector<std::shared_ptr<HttpExchange>> exchanges(kRequests);
+  std::atomic<int> started{0};
+  std::thread canceller([&] {
+    for (int i = 0; i < kRequests; ++i) {
+      while (started.load(std::memory_order_acquire) <= i) std::this_thread::yield();
+      exchanges[i]->Cancel();
+    }
+  });
+  for (int i = 0; i < kRequests; ++i) {
+    slots[i] = std::make_unique<Slot>();
+    exchanges[i] = StartOn(*transport, Post(this->Url(), absl::StrCat("{\"n\":", i, "}")), *slots[i]);
+    started.store(i + 1, std::memory_order_release);
+  }
+  canceller.join();
+  std::vector<HttpResponse> responses;
+  for (auto& slot : slots) responses.push_back(slot->Await());
+  // Let requests already on the wire arrive before reading what the server saw.
+  size_t seen_count = 0;
+  do {
+    seen_count = this->server_.request_count();
+    absl::SleepFor(absl::Milliseconds(200));
+  } while (this->server_.request_count() != seen_count);
+  std::set<std::string> seen;
+  for (const RecordedRequest& request : this->server_.requests()) seen.insert(request.body);
+  int not_sent = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string body = absl::StrCat("{\"n\":", i, "}");
+    if (!responses[i].request_sent) {
+      ++not_sent;
+      EXPECT_EQ(seen.count(body), 0u) << i << " was reported not sent but reached the server";
+    }
+    if (responses[i].outcome == Outcome::kResponse) {
+      EXPECT_EQ(seen.count(body), 1u) << i;
+    }
+  }
+  this->RecordProperty("not_sent", not_sent);
+  transport.reset();
+  for (auto& slot : slots) EXPECT_EQ(slot->calls(), 1);
 }
 
 TEST(SocketTransportServes, PlainHttpToNumericAddressesOnly) {
