@@ -189,6 +189,7 @@ class Connection {
   // Guarded by the loop's mu_.
   std::shared_ptr<SocketExchange> exchange;  // the exchange it carries; null while idle
   Clock::time_point idle_since;
+  bool reused = false;  // it went back to the pool once: its server may have closed it meanwhile
 
   // Loop thread only.
   Http1ResponseParser parser;
@@ -261,13 +262,59 @@ class SocketTransport::Loop {
       Wake();
       return;
     }
-    if (connection == nullptr) {
-      connection = Dial(*target, exchange);
-      if (connection == nullptr) return;
+    bool reused = connection != nullptr;
+    // Bounded: each round drops one stale pooled connection (or dials once and stops).
+    for (;;) {
+      if (connection == nullptr) {
+        connection = Dial(*target, exchange);
+        if (connection == nullptr) return;
+        reused = false;
+      }
+      {
+        absl::MutexLock write_lock(&connection->write_mu);
+        if (connection->loop_writes) return;  // still connecting: the loop writes once connected
+        if (!connection->closed.load(std::memory_order_relaxed) && (!reused || PeerStillThere(connection->fd))) {
+          if (WriteLocked(*connection, *exchange) != WriteResult::kDone) WatchWritable(*connection);
+          return;
+        }
+      }
+      // Closed by the loop (the exchange ended, or the loop found the connection stale first), or the
+      // server closed this idle connection (or sent bytes nobody asked for) before anything was written
+      // on it. Written anyway, the request's loss would be ambiguous although the server never saw it;
+      // nothing was sent, so it goes on another connection. The loop closes the stale one (its end of
+      // stream keeps it readable).
+      connection = SwapStaleConnection(exchange, target->authority);
+      if (connection == nullptr && exchange_ended(exchange)) return;
+      reused = connection != nullptr;
     }
-    absl::MutexLock write_lock(&connection->write_mu);
-    if (connection->closed.load(std::memory_order_relaxed) || connection->loop_writes) return;
-    if (WriteLocked(*connection, *exchange) != WriteResult::kDone) WatchWritable(*connection);
+  }
+
+  // Whether an idle connection's peer is still there: no end of stream and no stray bytes waiting.
+  static bool PeerStillThere(int fd) {
+    char byte;
+    const ssize_t got = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  // Takes the exchange off a stale connection and onto another idle one (null: none, dial; or the
+  // exchange ended meanwhile, see exchange_ended()).
+  std::shared_ptr<Connection> SwapStaleConnection(const std::shared_ptr<SocketExchange>& exchange,
+                                                  const std::string& key) {
+    absl::MutexLock lock(&mu_);
+    if (exchange->ended_) return nullptr;
+    if (exchange->connection_ != nullptr) exchange->connection_->exchange = nullptr;
+    exchange->connection_ = nullptr;
+    std::shared_ptr<Connection> connection = TakeIdle(key);
+    if (connection != nullptr) {
+      connection->exchange = exchange;
+      exchange->connection_ = connection;
+    }
+    return connection;
+  }
+
+  bool exchange_ended(const std::shared_ptr<SocketExchange>& exchange) {
+    absl::MutexLock lock(&mu_);
+    return exchange->ended_;
   }
 
   void RequestCancel(std::shared_ptr<SocketExchange> exchange) {
@@ -514,7 +561,14 @@ class SocketTransport::Loop {
     {
       absl::MutexLock lock(&mu_);
       exchange = connection.exchange;
-      if (exchange == nullptr) idle = RemoveIdleLocked(connection);
+      if (exchange == nullptr) {
+        idle = RemoveIdleLocked(connection);
+        // Not pooled either: a stale connection a caller left for the loop to close.
+        if (idle == nullptr) {
+          auto it = connections_.find(&connection);
+          if (it != connections_.end()) idle = it->second;
+        }
+      }
     }
     if (exchange == nullptr) {
       if (idle != nullptr) Close(idle);
@@ -542,6 +596,10 @@ class SocketTransport::Loop {
         break;
       }
     }
+    if ((end || error != 0 || state != Http1ResponseParser::State::kIncomplete) &&
+        DropIfStale(connection, exchange)) {
+      return;
+    }
     if (error != 0) {
       End(exchange, HttpResponse::Outcome::kConnectionLost,
           absl::StrCat("the connection to ", connection.key, " was lost before a whole answer: ", ErrnoText(error)));
@@ -555,6 +613,34 @@ class SocketTransport::Loop {
         End(exchange, HttpResponse::Outcome::kFailed, parser.error());
       }
     }
+  }
+
+  // A pooled connection that ended, failed or spoke before this exchange wrote anything on it was stale
+  // (its server closed it while idle): that is not the exchange's outcome. The connection is closed and
+  // the exchange taken off it; Begin(), still running on the caller's thread (it returns only after
+  // writing), sees the socket closed and sends the request on another connection. True when dropped.
+  bool DropIfStale(Connection& connection, const std::shared_ptr<SocketExchange>& exchange) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!connection.reused || exchange->ended_) return false;
+    }
+    {
+      absl::MutexLock write_lock(&connection.write_mu);
+      if (exchange->written_ != 0 || connection.loop_writes || connection.closed.load(std::memory_order_relaxed)) {
+        return false;
+      }
+      CloseSocketLocked(connection);
+    }
+    std::shared_ptr<Connection> self;
+    {
+      absl::MutexLock lock(&mu_);
+      if (connection.exchange == exchange) connection.exchange = nullptr;
+      if (exchange->connection_.get() == &connection) exchange->connection_ = nullptr;
+      auto it = connections_.find(&connection);
+      if (it != connections_.end()) self = it->second;
+    }
+    if (self != nullptr) Forget(self);
+    return true;
   }
 
   void Succeed(Connection& connection, const std::shared_ptr<SocketExchange>& exchange, bool connection_ended) {
@@ -658,6 +744,7 @@ class SocketTransport::Loop {
     connection->exchange = nullptr;
     if (!reuse || stopping_ || idle_count_ >= options_.max_idle_connections) return connection;
     connection->idle_since = Clock::now();
+    connection->reused = true;
     idle_[connection->key].push_back(std::move(connection));
     ++idle_count_;
     return nullptr;

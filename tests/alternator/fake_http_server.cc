@@ -180,6 +180,20 @@ void FakeHttpServer::StopListening() {
   (void)!::write(wake_pipe_[1], &byte, 1);
 }
 
+int FakeHttpServer::CloseIdleConnections() {
+  uint64_t ticket;
+  {
+    absl::MutexLock lock(&mu_);
+    ticket = ++close_idle_requested_;
+  }
+  const char byte = 1;
+  (void)!::write(wake_pipe_[1], &byte, 1);
+  absl::MutexLock lock(&mu_);
+  auto done = [this, ticket]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return close_idle_done_ >= ticket || stopping_; };
+  mu_.Await(absl::Condition(&done));
+  return close_idle_count_;
+}
+
 void FakeHttpServer::CloseListener() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;
@@ -247,7 +261,21 @@ void FakeHttpServer::Run() {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       if (stop_listening_) CloseListener();
+      if (close_idle_done_ < close_idle_requested_) {
+        close_idle_count_ = 0;
+        for (auto& connection : connections_) {
+          if (!connection->closed && !connection->awaiting && connection->out.empty() && !connection->reply_at &&
+              connection->in.empty()) {
+            connection->Close();
+            ++close_idle_count_;
+          }
+        }
+        close_idle_done_ = close_idle_requested_;
+      }
     }
+    connections_.erase(std::remove_if(connections_.begin(), connections_.end(),
+                                      [](const auto& connection) { return connection->closed; }),
+                       connections_.end());
     fds.clear();
     polled.clear();
     fds.push_back({wake_pipe_[0], POLLIN, 0});

@@ -98,6 +98,10 @@ class FakeHttpServer {
   // from the handler (then it takes effect before the handler's reply is sent).
   void StopListening();
 
+  // Closes every connection that has no request pending (as a server or proxy closing idle keep-alive
+  // connections does, without a word) and returns once they are closed. Returns how many it closed.
+  int CloseIdleConnections();
+
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;
   int connections_accepted() const;
@@ -134,6 +138,9 @@ class FakeHttpServer {
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_listening_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t close_idle_requested_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t close_idle_done_ ABSL_GUARDED_BY(mu_) = 0;
+  int close_idle_count_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Reply> script_ ABSL_GUARDED_BY(mu_);
   Handler handler_ ABSL_GUARDED_BY(mu_);
   std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);

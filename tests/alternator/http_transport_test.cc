@@ -755,6 +755,23 @@ TYPED_TEST(HttpTransportTest, CancelRacingTheWriteNeverReportsASentRequestAsNotS
   for (auto& slot : slots) EXPECT_EQ(slot->calls(), 1);
 }
 
+// A server (or a proxy) closes idle keep-alive connections without a word. The next request must not be
+// written on such a connection: its loss would be ambiguous (a write reported WRITE_OUTCOME_UNKNOWN, a
+// read failed) although the server never saw it. It goes on a new connection and succeeds.
+TYPED_TEST(HttpTransportTest, IdleConnectionClosedByTheServerIsNotUsedAgain) {
+  auto owned = this->Make();
+  HttpTransport& transport = *owned;
+  for (int round = 0; round < 20; ++round) {
+    Slot slot;
+    StartOn(transport, Post(this->Url(), absl::StrCat("{\"round\":", round, "}")), slot);
+    const HttpResponse response = slot.Await();
+    ASSERT_EQ(response.outcome, Outcome::kResponse) << round << ": " << response.error;
+    ASSERT_EQ(this->server_.CloseIdleConnections(), 1) << round;
+  }
+  EXPECT_EQ(this->server_.request_count(), 20u);
+  EXPECT_EQ(this->server_.connections_accepted(), 20);
+}
+
 TEST(SocketTransportServes, PlainHttpToNumericAddressesOnly) {
   EXPECT_TRUE(SocketTransport::Serves("http://127.0.0.1:8000/"));
   EXPECT_TRUE(SocketTransport::Serves("http://127.0.0.1:8000"));
