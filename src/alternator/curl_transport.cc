@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "alternator/exchange_completion.h"
 
 namespace altgw::alternator {
 namespace {
@@ -47,33 +48,19 @@ bool NeverSent(CURLcode code) {
 
 // One exchange: owned by its loop while running (the loop's map holds a shared_ptr), and by callers who
 // may still Cancel() it.
-class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange> {
+class Exchange final : public HttpExchange,
+                       public ExchangeCompletion,
+                       public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(CurlTransport::EventLoop* loop, HttpRequest request, HttpCallback done)
-      : loop_(loop), request_(std::move(request)), done_(std::move(done)), started_(absl::Now()) {}
+      : ExchangeCompletion(std::move(done)), loop_(loop), request_(std::move(request)) {}
 
   void Cancel() override;
 
-  // Runs `done` (once: every path that completes an exchange goes through here exactly once). The
-  // callback is destroyed as soon as it returns: calling an AnyInvocable does not destroy it, and what it
-  // captured must not live on for as long as someone holds the exchange.
-  void Deliver() {
-    response_.elapsed = absl::Now() - started_;
-    completed_.store(true, std::memory_order_release);
-    HttpCallback done = std::move(done_);
-    std::move(done)(std::move(response_));
-  }
-
   CurlTransport::EventLoop* loop_;
   HttpRequest request_;
-  HttpCallback done_;
-  absl::Time started_;
   CURL* easy_ = nullptr;
   curl_slist* headers_ = nullptr;
-  HttpResponse response_;
-  // Set just before `done` runs. Cancel() reads it so that cancelling a completed exchange never touches
-  // the loop, which may be gone by then (the transport was destroyed).
-  std::atomic<bool> completed_{false};
   // How many times libcurl was about to send the request on a connection (loop thread only).
   int sends_ = 0;
   char error_buffer_[CURL_ERROR_SIZE] = {0};
@@ -131,14 +118,7 @@ class CurlTransport::EventLoop {
       if (!stopping) incoming_.push_back(std::move(exchange));
     }
     if (stopping) {
-      // Never call `done` inside Start(): hand the refusal to a short-lived thread. Marked completed now,
-      // so that a Cancel() never reaches this loop, which may be destroyed before the thread runs.
-      exchange->completed_.store(true, std::memory_order_release);
-      std::thread([exchange = std::move(exchange)]() mutable {
-        exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
-        exchange->response_.error = "transport is shutting down";
-        exchange->Deliver();
-      }).detach();
+      ExchangeCompletion::RefuseLater(std::move(exchange));
       return;
     }
     Wake();
@@ -236,7 +216,7 @@ class CurlTransport::EventLoop {
         }
         for (auto& exchange : incoming) Begin(std::move(exchange));
         for (auto& exchange : cancels) {
-          if (exchange->completed_.load(std::memory_order_relaxed) || exchange->easy_ == nullptr) continue;
+          if (exchange->completed() || exchange->easy_ == nullptr) continue;
           exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
           // It may have reached the server once libcurl started sending; the caller decides what that means.
           exchange->response_.request_sent = exchange->sends_ > 0;
@@ -441,7 +421,7 @@ class CurlTransport::EventLoop {
 };
 
 void Exchange::Cancel() {
-  if (completed_.load(std::memory_order_acquire)) return;
+  if (completed()) return;
   loop_->RequestCancel(shared_from_this());
 }
 

@@ -28,6 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "alternator/compression.h"
+#include "alternator/exchange_completion.h"
 #include "alternator/http1_response.h"
 
 namespace altgw::alternator {
@@ -131,36 +132,25 @@ class Connection;
 
 // One exchange. Its fields are shared between the caller's thread (which writes the request) and the
 // loop thread (which ends it); each group says what guards it.
-class SocketExchange final : public HttpExchange, public std::enable_shared_from_this<SocketExchange> {
+class SocketExchange final : public HttpExchange,
+                             public ExchangeCompletion,
+                             public std::enable_shared_from_this<SocketExchange> {
  public:
   SocketExchange(SocketTransport::Loop* loop, HttpCallback done, absl::Duration timeout, bool accept_compressed)
-      : loop_(loop), done_(std::move(done)), started_(absl::Now()), timeout_(timeout),
-        deadline_(Clock::now() + ToClock(timeout)),
-        accept_compressed_(accept_compressed) {}
+      : ExchangeCompletion(std::move(done)), loop_(loop), timeout_(timeout),
+        deadline_(Clock::now() + ToClock(timeout)), accept_compressed_(accept_compressed) {}
 
   void Cancel() override;
-
-  // Runs `done`, once, and releases it right after (see CurlTransport's Exchange::Deliver).
-  void Deliver() {
-    response_.elapsed = absl::Now() - started_;
-    completed_.store(true, std::memory_order_release);
-    HttpCallback done = std::move(done_);
-    std::move(done)(std::move(response_));
-  }
 
   size_t request_size() const { return head_.size() + body_.size(); }
 
   SocketTransport::Loop* const loop_;
-  HttpCallback done_;
-  const absl::Time started_;
   const absl::Duration timeout_;
   const Clock::time_point deadline_;
   const bool accept_compressed_;
   // Set in Start() before the exchange is shared.
   std::string head_;
   std::string body_;
-  HttpResponse response_;  // filled by whoever ends the exchange (under the loop's rules, see End())
-  std::atomic<bool> completed_{false};
 
   // Guarded by the connection's write_mu (written by the caller's thread or the loop).
   size_t written_ = 0;
@@ -234,14 +224,7 @@ class SocketTransport::Loop {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) {
-        // Never call `done` inside Start(): hand the refusal to a short-lived thread. Marked completed
-        // now, so that a Cancel() never reaches this loop, which may be destroyed before the thread runs.
-        exchange->completed_.store(true, std::memory_order_release);
-        std::thread([exchange = std::move(exchange)]() mutable {
-          exchange->response_.outcome = HttpResponse::Outcome::kCancelled;
-          exchange->response_.error = "transport is shutting down";
-          exchange->Deliver();
-        }).detach();
+        ExchangeCompletion::RefuseLater(std::move(exchange));
         return;
       }
       if (!target.has_value()) {
@@ -884,7 +867,7 @@ class SocketTransport::Loop {
 };
 
 void SocketExchange::Cancel() {
-  if (completed_.load(std::memory_order_acquire)) return;
+  if (completed()) return;
   loop_->RequestCancel(shared_from_this());
 }
 
