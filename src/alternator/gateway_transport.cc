@@ -21,8 +21,8 @@ GatewayTransport::GatewayTransport(const CurlTransportOptions& options, bool bui
 }
 
 std::shared_ptr<HttpExchange> GatewayTransport::Start(HttpRequest request, HttpCallback done) {
-  if (sockets_ != nullptr && SocketTransport::Serves(request.url)) {
-    return sockets_->Start(std::move(request), std::move(done));
+  if (sockets_ != nullptr) {
+    if (auto exchange = sockets_->StartIfServed(request, done)) return exchange;
   }
   return curl_.Start(std::move(request), std::move(done));
 }

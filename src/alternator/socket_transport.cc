@@ -233,11 +233,7 @@ class SocketTransport::Loop {
         exchange->response_.error = "not an http:// URL with a numeric address and optional port";
         ready_.push_back(std::move(exchange));
       } else {
-        connection = TakeIdle(target->authority);
-        if (connection != nullptr) {
-          connection->exchange = exchange;
-          exchange->connection_ = connection;
-        }
+        connection = AttachIdleLocked(exchange, target->authority);
         AddDeadline(exchange);
       }
     }
@@ -266,8 +262,7 @@ class SocketTransport::Loop {
       // on it. Written anyway, the request's loss would be ambiguous although the server never saw it;
       // nothing was sent, so it goes on another connection. The loop closes the stale one (its end of
       // stream keeps it readable).
-      connection = SwapStaleConnection(exchange, target->authority);
-      if (connection == nullptr && exchange_ended(exchange)) return;
+      if (!MoveOffStale(exchange, target->authority, &connection)) return;  // the exchange ended meanwhile
       reused = connection != nullptr;
     }
   }
@@ -279,25 +274,27 @@ class SocketTransport::Loop {
     return got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
-  // Takes the exchange off a stale connection and onto another idle one (null: none, dial; or the
-  // exchange ended meanwhile, see exchange_ended()).
-  std::shared_ptr<Connection> SwapStaleConnection(const std::shared_ptr<SocketExchange>& exchange,
-                                                  const std::string& key) {
+  // Takes the exchange off a stale connection and onto another idle one (`*next`; null: none, dial).
+  // False when the exchange ended meanwhile: nothing more to do for it.
+  bool MoveOffStale(const std::shared_ptr<SocketExchange>& exchange, const std::string& key,
+                    std::shared_ptr<Connection>* next) {
     absl::MutexLock lock(&mu_);
-    if (exchange->ended_) return nullptr;
+    if (exchange->ended_) return false;
     if (exchange->connection_ != nullptr) exchange->connection_->exchange = nullptr;
     exchange->connection_ = nullptr;
+    *next = AttachIdleLocked(exchange, key);
+    return true;
+  }
+
+  // The exchange on the most recently used idle connection to `key` that is not too old; null if none.
+  std::shared_ptr<Connection> AttachIdleLocked(const std::shared_ptr<SocketExchange>& exchange,
+                                               const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::shared_ptr<Connection> connection = TakeIdle(key);
     if (connection != nullptr) {
       connection->exchange = exchange;
       exchange->connection_ = connection;
     }
     return connection;
-  }
-
-  bool exchange_ended(const std::shared_ptr<SocketExchange>& exchange) {
-    absl::MutexLock lock(&mu_);
-    return exchange->ended_;
   }
 
   void RequestCancel(std::shared_ptr<SocketExchange> exchange) {
@@ -885,16 +882,23 @@ SocketTransport::~SocketTransport() {
   loops_.clear();
 }
 
-std::shared_ptr<HttpExchange> SocketTransport::Start(HttpRequest request, HttpCallback done) {
+std::shared_ptr<HttpExchange> SocketTransport::StartIfServed(HttpRequest& request, HttpCallback& done) {
+  Target target;
+  if (!ParseUrl(request.url, &target)) return nullptr;
   Loop* loop = loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()].get();
   auto exchange = std::make_shared<SocketExchange>(loop, std::move(done), request.timeout, request.accept_compressed);
-  std::optional<Target> target;
-  if (!ParseUrl(request.url, &target.emplace())) target.reset();
-  if (target.has_value()) {
-    exchange->head_ = RequestHead(request, *target);
-    exchange->body_ = std::move(request.body);
-  }
-  loop->Begin(exchange, target);
+  exchange->head_ = RequestHead(request, target);
+  exchange->body_ = std::move(request.body);
+  loop->Begin(exchange, std::move(target));
+  return exchange;
+}
+
+std::shared_ptr<HttpExchange> SocketTransport::Start(HttpRequest request, HttpCallback done) {
+  if (auto exchange = StartIfServed(request, done)) return exchange;
+  // Not a URL served here: the exchange fails with kNotSent (on the loop thread, never inside Start()).
+  Loop* loop = loops_[next_loop_.fetch_add(1, std::memory_order_relaxed) % loops_.size()].get();
+  auto exchange = std::make_shared<SocketExchange>(loop, std::move(done), request.timeout, request.accept_compressed);
+  loop->Begin(exchange, std::nullopt);
   return exchange;
 }
 

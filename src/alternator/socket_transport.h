@@ -48,6 +48,9 @@ class SocketTransport final : public HttpTransport {
   static bool Serves(absl::string_view url);
 
   std::shared_ptr<HttpExchange> Start(HttpRequest request, HttpCallback done) override;
+  // Start() for a URL Serves() accepts; otherwise returns null and leaves both arguments as they were (so
+  // a caller routing between transports parses the URL once).
+  std::shared_ptr<HttpExchange> StartIfServed(HttpRequest& request, HttpCallback& done);
 
   class Loop;
 
