@@ -421,20 +421,25 @@ http {{
         check = self.grpc_check(target, "Get", 20)
         time.sleep(0.5)
         idle = rss_kib(gateway.pid)
-        half = args.memory_requests // 2
-        log("memory: 2 x %d Get calls" % half)
+        # Ten runs with a sample after each: a leak grows in every step, while warm-up (allocator caches,
+        # connection buffers, interned labels) levels off, and one sample per half could not tell them apart.
+        steps = int(os.environ.get("ALTGW_BENCH_MEMORY_STEPS", "10"))
+        step = args.memory_requests // steps
+        log("memory: %d x %d Get calls" % (steps, step))
         runs = []
         samples = [{"requests": 0, "rss_kib": idle}]
-        for i in (1, 2):
-            run = self.h2load(target, "Get", 64, requests=half, label="mem%d" % i,
+        for i in range(1, steps + 1):
+            run = self.h2load(target, "Get", 64, requests=step, label="mem%d" % i,
                               pid=gateway.pid, frame_bytes=check["response_frame_bytes"])
             runs.append(run)
-            samples.append({"requests": i * half, "rss_kib": rss_kib(gateway.pid)})
+            samples.append({"requests": i * step, "rss_kib": rss_kib(gateway.pid)})
         self.grpc_check(target, "Get", 20)
         self.processes.stop(gateway)
+        second_half = [s["rss_kib"] for s in samples[steps // 2:]]
         self.results["sections"]["memory"] = {
             "rss_kib_at_start": idle_start, "rss_kib_idle": idle, "samples": samples,
-            "growth_kib_second_half": samples[2]["rss_kib"] - samples[1]["rss_kib"],
+            "growth_kib_second_half": samples[-1]["rss_kib"] - samples[steps // 2]["rss_kib"],
+            "range_kib_second_half": max(second_half) - min(second_half),
             "rps": [r["rps"] for r in runs], "cpu_us_per_request": [r["cpu_us_per_request"] for r in runs]}
 
     def dynamodb(self):
@@ -595,11 +600,15 @@ http {{
             lines.append("")
         if "memory" in sections:
             m = sections["memory"]
+            half = m["samples"][len(m["samples"]) // 2]
             lines.append("Gateway RSS (Get against nginx): at start %d KiB, idle after first calls %d KiB, "
-                         "after %d calls %d KiB, after %d calls %d KiB; growth over the second half %+d KiB" % (
-                             m["rss_kib_at_start"], m["rss_kib_idle"], m["samples"][1]["requests"],
-                             m["samples"][1]["rss_kib"], m["samples"][2]["requests"], m["samples"][2]["rss_kib"],
-                             m["growth_kib_second_half"]))
+                         "after %d calls %d KiB, after %d calls %d KiB; growth over the second half %+d KiB "
+                         "(samples in it span %d KiB)" % (
+                             m["rss_kib_at_start"], m["rss_kib_idle"], half["requests"], half["rss_kib"],
+                             m["samples"][-1]["requests"], m["samples"][-1]["rss_kib"],
+                             m["growth_kib_second_half"], m.get("range_kib_second_half", 0)))
+            lines.append("RSS samples (calls: KiB): " + ", ".join(
+                "%dk: %d" % (x["requests"] // 1000, x["rss_kib"]) for x in m["samples"]))
             lines.append("")
         if "profile" in sections:
             for r in sections["profile"]["rows"]:

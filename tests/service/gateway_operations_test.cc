@@ -273,6 +273,46 @@ TEST_F(GatewayOperationsTest, ScanStreamsAreShedAndCountedLikeUnaryCalls) {
       << metrics;
 }
 
+TEST_F(GatewayOperationsTest, ACallerCancellingAUnaryCallEndsItAndItsDatabaseRequestAtOnce) {
+  backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
+  backend_.Script("GetItem", {200, "{}", absl::Seconds(5)});
+  StartGateway();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::GetRequest request;
+  request.set_table("tbl");
+  (*request.mutable_key())["pk"].set_string_value("k");
+  v1::GetResponse response;
+  grpc::Status status;
+  std::thread caller([&] { status = data_->Get(&context, request, &response); });
+  // The schema lookup and the GetItem both reached the stand-in, which holds the GetItem for 5 s.
+  ASSERT_TRUE(TimeUntil([&] { return server_->in_flight_calls() == 1 && backend_.posts() >= 2; },
+                        absl::Seconds(5)));
+  const absl::Time cancelled_at = absl::Now();
+  context.TryCancel();
+  caller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  // The gateway ends the call and its database request when the caller goes, not when the database answers.
+  const std::string node = backend_.endpoint();
+  const std::string cancelled_attempt =
+      R"(altgw_backend_requests_total{node=")" + node + R"(",operation="GetItem",outcome="cancelled"} 1)";
+  const std::optional<absl::Duration> ended = TimeUntil(
+      [&] {
+        return server_->in_flight_calls() == 0 &&
+               server_->metrics_text().find(cancelled_attempt) != std::string::npos;
+      },
+      absl::Seconds(3));
+  ASSERT_TRUE(ended.has_value()) << server_->metrics_text();
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(2));
+  EXPECT_NE(server_->metrics_text().find(
+                R"(grpc_server_call_duration_seconds_count{grpc_method="alternator.gateway.v1.DataService/Get",grpc_status="CANCELLED"} 1)"),
+            std::string::npos)
+      << server_->metrics_text();
+  // The gateway serves the next call as usual.
+  backend_.Script("GetItem", {200, "{}", absl::ZeroDuration()});
+  EXPECT_TRUE(Get("tbl").ok());
+}
+
 TEST_F(GatewayOperationsTest, DrainDeadlineEndsRunningCallsWithTheirOwnRetryableOrUnknownStatus) {
   backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
   backend_.Script("GetItem", {200, "{}", absl::Seconds(8)});
