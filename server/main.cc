@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "allocator.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   // destruction then updates: 60% of the cost of the gateway's locks (callgrind, bench/run.sh profile).
   // The tests keep it on; the server turns it off before any Mutex exists.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  altgw::server::CapAllocatorCaches();
   altgw::service::GatewayConfig config;
   CLI::App app{"alternator-gateway: a typed gRPC API (DataService, TableService) over ScyllaDB Alternator "
                "and other DynamoDB-compatible databases."};
