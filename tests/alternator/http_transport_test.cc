@@ -46,7 +46,8 @@ class Slot {
     };
   }
 
-  // Waits for the first call and returns the response (a kFailed placeholder on timeout).
+  // Waits for the first call and returns its response; on timeout the test fails and the response returned
+  // carries the error "<done never ran>".
   HttpResponse Await(absl::Duration timeout = absl::Seconds(5)) {
     auto called = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return calls_ > 0; };
     if (!mu_.LockWhenWithTimeout(absl::Condition(&called), timeout)) {
