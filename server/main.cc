@@ -228,6 +228,10 @@ int main(int argc, char** argv) {
                  "Readiness turns NOT_SERVING only after the database has been unusable this long")
       ->envname("ALTGW_READINESS_DAMPING")
       ->check(non_negative_duration);
+  app.add_option("--grpc-threads", config.grpc_threads,
+                 "Threads serving gRPC, one completion queue each; 0: half the CPUs, at least one")
+      ->envname("ALTGW_GRPC_THREADS")
+      ->check(CLI::Range(0, 256));
   app.add_option("--max-in-flight", config.max_in_flight,
                  "Load shedding: calls beyond this many running ones get RESOURCE_EXHAUSTED (OVERLOADED) with "
                  "RetryInfo; 0: no bound")

@@ -301,15 +301,13 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerContext* context,
-                                      const v1::BatchGetRequest* request, v1::BatchGetResponse* response) {
-  auto call = UnaryCall::Create(context, gateway.calls, methods::kBatchGet);
-  // gRPC frees *request once the call is done, and a cancellation can finish the call before the schemas
-  // arrive: translate a copy.
-  auto owned = std::make_shared<const v1::BatchGetRequest>(*request);
+void RunBatchGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const v1::BatchGetRequest* request,
+                 v1::BatchGetResponse* response) {
+  // The request lives as long as the call (UnaryCall holds it): this pointer shares the call's ownership.
+  auto owned = std::shared_ptr<const v1::BatchGetRequest>(call, request);
   std::vector<std::string> tables;
   for (const v1::TableKeys& entry : owned->tables()) tables.push_back(entry.table());
-  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kRead, tables))) return call->reactor();
+  if (!Authorize(gateway, *call, NeedOnEach(Permission::kRead, tables))) return;
   WithSchemas(gateway, call, std::move(tables),
               [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
                 ErrorOr<model::BatchGetPlan> plan = model::TranslateBatchGet(*request, LookupIn(schemas));
@@ -320,17 +318,15 @@ grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerCont
                 std::make_shared<BatchGetRun>(gateway, call, response, std::move(schemas), std::move(plan).value())
                     ->Begin();
               });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerContext* context,
-                                        const v1::BatchWriteRequest* request, v1::BatchWriteResponse* response) {
-  auto call = UnaryCall::Create(context, gateway.calls, methods::kBatchWrite);
-  // A copy, as in RunBatchGet: the request must outlive a cancellation during the schema lookups.
-  auto owned = std::make_shared<const v1::BatchWriteRequest>(*request);
+void RunBatchWrite(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const v1::BatchWriteRequest* request,
+                   v1::BatchWriteResponse* response) {
+  // As in RunBatchGet: the request, owned with the call.
+  auto owned = std::shared_ptr<const v1::BatchWriteRequest>(call, request);
   std::vector<std::string> tables;
   for (const v1::WriteEntry& entry : owned->entries()) tables.push_back(entry.table());
-  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kWrite, tables))) return call->reactor();
+  if (!Authorize(gateway, *call, NeedOnEach(Permission::kWrite, tables))) return;
   WithSchemas(gateway, call, std::move(tables),
               [&gateway, call, request = std::move(owned), response](SchemaMap schemas) {
                 ErrorOr<model::BatchWritePlan> plan = model::TranslateBatchWrite(*request, LookupIn(schemas));
@@ -342,7 +338,6 @@ grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerCo
                                                 std::move(plan).value())
                     ->Begin();
               });
-  return call->reactor();
 }
 
 }  // namespace altgw::service

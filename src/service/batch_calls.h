@@ -10,13 +10,13 @@
 
 namespace altgw::service {
 
-grpc::ServerUnaryReactor* RunBatchGet(Gateway& gateway, grpc::CallbackServerContext* context,
-                                      const ::alternator::gateway::v1::BatchGetRequest* request,
-                                      ::alternator::gateway::v1::BatchGetResponse* response);
+void RunBatchGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
+                 const ::alternator::gateway::v1::BatchGetRequest* request,
+                 ::alternator::gateway::v1::BatchGetResponse* response);
 
-grpc::ServerUnaryReactor* RunBatchWrite(Gateway& gateway, grpc::CallbackServerContext* context,
-                                        const ::alternator::gateway::v1::BatchWriteRequest* request,
-                                        ::alternator::gateway::v1::BatchWriteResponse* response);
+void RunBatchWrite(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
+                   const ::alternator::gateway::v1::BatchWriteRequest* request,
+                   ::alternator::gateway::v1::BatchWriteResponse* response);
 
 }  // namespace altgw::service
 

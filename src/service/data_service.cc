@@ -66,10 +66,9 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
 
 }  // namespace
 
-grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* context, const v1::PutRequest* request,
-                                               v1::PutResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kPut);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
+void DataServiceImpl::Put(const std::shared_ptr<UnaryCall>& call, const v1::PutRequest* request,
+                          v1::PutResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kWrite, request->table()}})) return;
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     if (model::PutNeedsVersionRead(*request, *schema)) {
@@ -91,13 +90,11 @@ grpc::ServerUnaryReactor* DataServiceImpl::Put(grpc::CallbackServerContext* cont
     ExecuteAndRespond(gateway, call, std::move(put).value(), response,
                       [answer](const json& body) { return model::ParsePutResponse(body, answer); });
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* context, const v1::GetRequest* request,
-                                               v1::GetResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kGet);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
+void DataServiceImpl::Get(const std::shared_ptr<UnaryCall>& call, const v1::GetRequest* request,
+                          v1::GetResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kRead, request->table()}})) return;
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> get = model::TranslateGet(*request, *schema);
@@ -108,13 +105,11 @@ grpc::ServerUnaryReactor* DataServiceImpl::Get(grpc::CallbackServerContext* cont
     ExecuteAndRespond(gateway, call, std::move(get).value(), response,
                       [schema](const json& body) { return model::ParseGetResponse(body, *schema); });
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* context,
-                                                  const v1::DeleteRequest* request, v1::DeleteResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kDelete);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
+void DataServiceImpl::Delete(const std::shared_ptr<UnaryCall>& call, const v1::DeleteRequest* request,
+                          v1::DeleteResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kWrite, request->table()}})) return;
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> del = model::TranslateDelete(*request, *schema);
@@ -124,13 +119,11 @@ grpc::ServerUnaryReactor* DataServiceImpl::Delete(grpc::CallbackServerContext* c
     }
     ExecuteAndRespond(gateway, call, std::move(del).value(), response, model::ParseDeleteResponse);
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* context,
-                                                  const v1::UpdateRequest* request, v1::UpdateResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kUpdate);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kWrite, request->table()}})) return call->reactor();
+void DataServiceImpl::Update(const std::shared_ptr<UnaryCall>& call, const v1::UpdateRequest* request,
+                          v1::UpdateResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kWrite, request->table()}})) return;
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::BackendCall> update = model::TranslateUpdate(*request, *schema);
@@ -142,13 +135,11 @@ grpc::ServerUnaryReactor* DataServiceImpl::Update(grpc::CallbackServerContext* c
     ExecuteAndRespond(gateway, call, std::move(update).value(), response,
                       [answer](const json& body) { return model::ParseUpdateResponse(body, answer); });
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* DataServiceImpl::Query(grpc::CallbackServerContext* context,
-                                                 const v1::QueryRequest* request, v1::QueryResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kQuery);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kRead, request->table()}})) return call->reactor();
+void DataServiceImpl::Query(const std::shared_ptr<UnaryCall>& call, const v1::QueryRequest* request,
+                          v1::QueryResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kRead, request->table()}})) return;
   Gateway& gateway = gateway_;
   WithSchema(gateway, call, request->table(), [&gateway, call, request, response](const SchemaPtr& schema) {
     ErrorOr<model::QueryCall> query = model::TranslateQuery(*request, *schema, gateway.page_tokens, absl::Now());
@@ -161,36 +152,51 @@ grpc::ServerUnaryReactor* DataServiceImpl::Query(grpc::CallbackServerContext* co
                         return model::ParseQueryResponse(body, binding, gateway.page_tokens, absl::Now(), *schema);
                       });
   });
-  return call->reactor();
 }
 
-grpc::ServerWriteReactor<v1::ScanResponse>* DataServiceImpl::Scan(grpc::CallbackServerContext* context,
-                                                                  const v1::ScanRequest* request) {
-  return StartScan(gateway_, context, request);
-}
-
-grpc::ServerUnaryReactor* DataServiceImpl::BatchGet(grpc::CallbackServerContext* context,
-                                                    const v1::BatchGetRequest* request,
-                                                    v1::BatchGetResponse* response) {
-  return RunBatchGet(gateway_, context, request, response);
-}
-
-grpc::ServerUnaryReactor* DataServiceImpl::BatchWrite(grpc::CallbackServerContext* context,
-                                                      const v1::BatchWriteRequest* request,
-                                                      v1::BatchWriteResponse* response) {
-  return RunBatchWrite(gateway_, context, request, response);
-}
-
-grpc::ServerUnaryReactor* DataServiceImpl::Transaction(grpc::CallbackServerContext* context,
-                                                       const v1::TransactionRequest* request,
-                                                       v1::TransactionResponse* response) {
-  return RunTransaction(gateway_, context, request, response);
-}
-
-grpc::ServerUnaryReactor* DataServiceImpl::TransactGet(grpc::CallbackServerContext* context,
-                                                       const v1::TransactGetRequest* request,
-                                                       v1::TransactGetResponse* response) {
-  return RunTransactGet(gateway_, context, request, response);
+void DataServiceImpl::Serve(ServingQueues& queues) {
+  v1::DataService::AsyncService* const svc = &service_;
+  Gateway& gateway = gateway_;
+  ServeGatewayUnary<v1::PutRequest, v1::PutResponse>(
+      queues, gateway, methods::kPut, [svc](auto... a) { svc->RequestPut(a...); },
+      [this](const auto& call, const auto* request, auto* response) { Put(call, request, response); });
+  ServeGatewayUnary<v1::GetRequest, v1::GetResponse>(
+      queues, gateway, methods::kGet, [svc](auto... a) { svc->RequestGet(a...); },
+      [this](const auto& call, const auto* request, auto* response) { Get(call, request, response); });
+  ServeGatewayUnary<v1::DeleteRequest, v1::DeleteResponse>(
+      queues, gateway, methods::kDelete, [svc](auto... a) { svc->RequestDelete(a...); },
+      [this](const auto& call, const auto* request, auto* response) { Delete(call, request, response); });
+  ServeGatewayUnary<v1::UpdateRequest, v1::UpdateResponse>(
+      queues, gateway, methods::kUpdate, [svc](auto... a) { svc->RequestUpdate(a...); },
+      [this](const auto& call, const auto* request, auto* response) { Update(call, request, response); });
+  ServeGatewayUnary<v1::QueryRequest, v1::QueryResponse>(
+      queues, gateway, methods::kQuery, [svc](auto... a) { svc->RequestQuery(a...); },
+      [this](const auto& call, const auto* request, auto* response) { Query(call, request, response); });
+  ServeGatewayUnary<v1::BatchGetRequest, v1::BatchGetResponse>(
+      queues, gateway, methods::kBatchGet, [svc](auto... a) { svc->RequestBatchGet(a...); },
+      [&gateway](const auto& call, const auto* request, auto* response) {
+        RunBatchGet(gateway, call, request, response);
+      });
+  ServeGatewayUnary<v1::BatchWriteRequest, v1::BatchWriteResponse>(
+      queues, gateway, methods::kBatchWrite, [svc](auto... a) { svc->RequestBatchWrite(a...); },
+      [&gateway](const auto& call, const auto* request, auto* response) {
+        RunBatchWrite(gateway, call, request, response);
+      });
+  ServeGatewayUnary<v1::TransactionRequest, v1::TransactionResponse>(
+      queues, gateway, methods::kTransaction, [svc](auto... a) { svc->RequestTransaction(a...); },
+      [&gateway](const auto& call, const auto* request, auto* response) {
+        RunTransaction(gateway, call, request, response);
+      });
+  ServeGatewayUnary<v1::TransactGetRequest, v1::TransactGetResponse>(
+      queues, gateway, methods::kTransactGet, [svc](auto... a) { svc->RequestTransactGet(a...); },
+      [&gateway](const auto& call, const auto* request, auto* response) {
+        RunTransactGet(gateway, call, request, response);
+      });
+  ServeServerStream<v1::ScanRequest, v1::ScanResponse>(
+      queues, [svc](auto... a) { svc->RequestScan(a...); },
+      [&gateway](const std::shared_ptr<ServerStreamRpc<v1::ScanRequest, v1::ScanResponse>>& rpc) {
+        StartScan(gateway, rpc);
+      });
 }
 
 }  // namespace altgw::service

@@ -17,7 +17,9 @@
 #include "model/page_token.h"
 #include "model/table_names.h"
 #include "service/authorizer.h"
+#include "service/async_rpc.h"
 #include "service/schema_cache.h"
+#include "service/serving_queues.h"
 #include "service/unary_call.h"
 
 namespace altgw::service {
@@ -42,10 +44,9 @@ struct Gateway {
 
 // Checks that the caller may have `needed` (see authorizer.h); if not, fails the call and returns false.
 // Handlers call it first, before any table name check or schema lookup.
-inline bool Authorize(const Gateway& gateway, const grpc::ServerContextBase& context, UnaryCall& call,
-                      const std::vector<Access>& needed) {
+inline bool Authorize(const Gateway& gateway, UnaryCall& call, const std::vector<Access>& needed) {
   if (gateway.authorizer == nullptr) return true;
-  std::optional<GatewayError> denied = gateway.authorizer->Check(context, needed);
+  std::optional<GatewayError> denied = gateway.authorizer->Check(call.context(), needed);
   if (!denied) return true;
   call.Fail(*denied);
   return false;
@@ -100,6 +101,21 @@ void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const 
     }
     next(*schema);
   });
+}
+
+// Serves a unary method of the gateway on every queue: each call becomes a UnaryCall (admitted or shed by
+// gateway.calls) and runs `body(call, request, response)`. `request` is the generated Request<Method> of
+// the async service, e.g. [svc](auto... a) { svc->RequestGet(a...); }.
+template <typename Request, typename Response, typename Body>
+void ServeGatewayUnary(ServingQueues& queues, const Gateway& gateway, const MethodInfo& method,
+                       typename UnaryRpc<Request, Response>::Requester request, Body body) {
+  CallTracker* const tracker = gateway.calls;
+  ServeUnary<Request, Response>(
+      queues, std::move(request),
+      [tracker, method, body = std::move(body)](const std::shared_ptr<UnaryRpc<Request, Response>>& rpc) {
+        std::shared_ptr<UnaryCall> call = UnaryCall::Create(rpc, tracker, method);
+        body(call, &rpc->request(), rpc->response());
+      });
 }
 
 // The schemas of a multi-table call's tables (batches, transactions), looked up before translation.

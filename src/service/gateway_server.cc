@@ -161,6 +161,9 @@ absl::Status ValidateLimits(const GatewayConfig& config) {
   if (config.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError("--max-concurrent-streams: must be at least 1");
   }
+  if (config.grpc_threads < 0 || config.grpc_threads > 256) {
+    return absl::InvalidArgumentError("--grpc-threads: must be 0 (half the CPUs) to 256");
+  }
   if (config.max_in_flight < 0) return absl::InvalidArgumentError("--max-in-flight: must be 0 (no bound) or more");
   if (config.max_connection_age <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--max-connection-age: must be positive");
@@ -265,17 +268,27 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
   grpc::ServerBuilder builder;
   builder.SetOption(ReflectionOption(config.enable_reflection));  // this server only, on or off
   builder.AddListeningPort(config.listen_address, *credentials, &server->port_);
-  builder.RegisterService(&core.data_service());
-  builder.RegisterService(&core.table_service());
-  builder.RegisterService(&core.routing_service());
-  builder.RegisterService(&core.health());
+  builder.RegisterService(core.data_service().service());
+  builder.RegisterService(core.table_service().service());
+  builder.RegisterService(core.routing_service().service());
+  builder.RegisterService(core.health().service());
+  int threads = config.grpc_threads;
+  if (threads == 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  server->queues_ = std::make_unique<ServingQueues>(threads);
+  server->queues_->AddTo(builder);
   ApplyLimits(config, builder);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
+    server->server_.reset();
     return absl::UnavailableError(absl::StrCat("--listen: cannot listen on ", config.listen_address));
   }
+  core.data_service().Serve(*server->queues_);
+  core.table_service().Serve(*server->queues_);
+  core.routing_service().Serve(*server->queues_);
+  core.health().Serve(*server->queues_);
+  server->queues_->Run();
   core.logger().Log(observability::LogLevel::kInfo, "serving",
-                    {{"grpcPort", server->port_}, {"adminPort", server->admin_port()}});
+                    {{"grpcPort", server->port_}, {"adminPort", server->admin_port()}, {"grpcThreads", threads}});
   return server;
 }
 
@@ -335,6 +348,8 @@ int GatewayServer::StopServing(absl::Duration grace) {
   server_->Shutdown(absl::ToChronoTime(deadline + absl::Seconds(1)));
   stopped.Notify();
   aborter.join();
+  // Every call has ended; what still reports (a database answer arriving late) finds the queues closed.
+  queues_->Shutdown();
   if (aborted > 0) {
     core_->logger().Log(observability::LogLevel::kWarn, "drain deadline passed: running calls aborted",
                         {{"abortedCalls", aborted}});

@@ -17,6 +17,7 @@
 #include "observability/log.h"
 #include "routing/routing_config.h"
 #include "service/authorizer.h"
+#include "service/serving_queues.h"
 #include "service/serving_tls.h"
 
 namespace altgw::service {
@@ -71,6 +72,9 @@ struct GatewayConfig {
   absl::Duration drain_timeout = absl::Seconds(20);
   // Load shedding: calls beyond this many running ones get RESOURCE_EXHAUSTED / OVERLOADED. 0: no bound.
   int64_t max_in_flight = 1000;
+  // Threads serving gRPC, each with its own completion queue (serving_queues.h). 0: half the CPUs, at
+  // least one (the other half runs the HTTP client's loop, the kernel and the proxies around).
+  int grpc_threads = 0;
   // Largest gRPC message received or sent. 16 MiB: every request DynamoDB accepts fits.
   int max_message_bytes = 16 * 1024 * 1024;
   // HTTP/2 streams (calls) per client connection.
@@ -126,6 +130,8 @@ class GatewayServer {
   int StopServing(absl::Duration grace);
 
   std::unique_ptr<Core> core_;
+  // Declared before server_: the queues are shut down after the server, and outlive it.
+  std::unique_ptr<ServingQueues> queues_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

@@ -1,19 +1,22 @@
 #include "service/health_service.h"
 
+#include "service/async_rpc.h"
+
 namespace altgw::service {
 
 namespace health = ::grpc::health::v1;
 
-// One Watch stream. gRPC calls (StartWrite, Finish) are made outside every lock: gRPC may run reactions
-// (OnWriteDone, OnDone) inline on the calling thread. Whoever has a write in flight owns the next step:
-// while `writing_`, a new status or a finish request is only recorded, and OnWriteDone acts on it.
-class HealthService::Watcher : public std::enable_shared_from_this<Watcher> {
+using WatchStream = ServerStreamWriter<health::HealthCheckResponse>;
+
+// One Watch stream. gRPC calls (StartWrite, Finish) are made outside every lock: a refused write (the
+// queues shut down) runs OnWriteDone inline. Whoever has a write in flight owns the next step: while
+// `writing_`, a new status or a finish request is only recorded, and OnWriteDone acts on it.
+class HealthService::Watcher : public RpcListener, public std::enable_shared_from_this<Watcher> {
  public:
-  Watcher(HealthService& service, std::string name) : service_(service), name_(std::move(name)) {}
+  Watcher(HealthService& service, std::string name, std::shared_ptr<WatchStream> stream)
+      : service_(service), name_(std::move(name)), stream_(std::move(stream)) {}
 
   const std::string& name() const { return name_; }
-
-  void Attach(grpc::ServerWriteReactor<health::HealthCheckResponse>* reactor) { reactor_ = reactor; }
 
   // The status may have changed: send the current one unless it was the last sent. Always reads the
   // current status (never a value passed along), so racing updates cannot leave a stale one last.
@@ -28,7 +31,7 @@ class HealthService::Watcher : public std::enable_shared_from_this<Watcher> {
       has_sent_ = true;
       message_.set_status(sent_);
     }
-    reactor_->StartWrite(&message_);
+    stream_->StartWrite(&message_);
   }
 
   // Ends the stream with `status` (or as soon as the write in flight completes).
@@ -41,10 +44,10 @@ class HealthService::Watcher : public std::enable_shared_from_this<Watcher> {
       if (writing_) return;
       finished_ = true;
     }
-    reactor_->Finish(final_status_);
+    stream_->Finish(final_status_);
   }
 
-  void OnWriteDone(bool ok) {
+  void OnWriteDone(bool ok) override {
     bool write = false;
     bool finish = false;
     {
@@ -65,16 +68,17 @@ class HealthService::Watcher : public std::enable_shared_from_this<Watcher> {
         write = true;
       }
     }
-    if (write) reactor_->StartWrite(&message_);
-    if (finish) reactor_->Finish(final_status_);
+    if (write) stream_->StartWrite(&message_);
+    if (finish) stream_->Finish(final_status_);
   }
 
-  void OnDone() { service_.Forget(shared_from_this()); }
+  void OnCancel() override { RequestFinish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+  void OnDone() override { service_.Forget(shared_from_this()); }
 
  private:
   HealthService& service_;
   const std::string name_;
-  grpc::ServerWriteReactor<health::HealthCheckResponse>* reactor_ = nullptr;
+  const std::shared_ptr<WatchStream> stream_;
   health::HealthCheckResponse message_;  // the message being written: stays put until OnWriteDone
 
   absl::Mutex mu_;
@@ -86,27 +90,6 @@ class HealthService::Watcher : public std::enable_shared_from_this<Watcher> {
   ServingStatus sent_ ABSL_GUARDED_BY(mu_) = health::HealthCheckResponse::UNKNOWN;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
-
-namespace {
-
-// gRPC's reactor for one Watch; it keeps the Watcher alive until gRPC is done with the call.
-class WatchReactor final : public grpc::ServerWriteReactor<health::HealthCheckResponse> {
- public:
-  explicit WatchReactor(std::shared_ptr<HealthService::Watcher> watcher) : watcher_(std::move(watcher)) {
-    watcher_->Attach(this);
-  }
-  void OnWriteDone(bool ok) override { watcher_->OnWriteDone(ok); }
-  void OnCancel() override { watcher_->RequestFinish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
-  void OnDone() override {
-    watcher_->OnDone();
-    delete this;
-  }
-
- private:
-  std::shared_ptr<HealthService::Watcher> watcher_;
-};
-
-}  // namespace
 
 HealthService::HealthService(const std::vector<std::string>& services) {
   for (const std::string& name : services) statuses_[name] = health::HealthCheckResponse::NOT_SERVING;
@@ -149,36 +132,36 @@ void HealthService::Forget(const std::shared_ptr<Watcher>& watcher) {
   watchers_.erase(watcher);
 }
 
-grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* context,
-                                               const health::HealthCheckRequest* request,
-                                               health::HealthCheckResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  const ServingStatus status = Get(request->service());
-  if (status == health::HealthCheckResponse::SERVICE_UNKNOWN) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
-  } else {
-    response->set_status(status);
-    reactor->Finish(grpc::Status::OK);
-  }
-  return reactor;
-}
-
-grpc::ServerWriteReactor<health::HealthCheckResponse>* HealthService::Watch(grpc::CallbackServerContext* context,
-                                                                           const health::HealthCheckRequest* request) {
-  auto watcher = std::make_shared<Watcher>(*this, request->service());
-  auto* reactor = new WatchReactor(watcher);
-  bool shut_down;
-  {
-    absl::MutexLock lock(&mu_);
-    shut_down = shut_down_;
-    if (!shut_down) watchers_.insert(watcher);
-  }
-  if (shut_down) {
-    watcher->RequestFinish(grpc::Status::OK);
-  } else {
-    watcher->Update();
-  }
-  return reactor;
+void HealthService::Serve(ServingQueues& queues) {
+  health::Health::AsyncService* const svc = &service_;
+  ServeUnary<health::HealthCheckRequest, health::HealthCheckResponse>(
+      queues, [svc](auto... a) { svc->RequestCheck(a...); },
+      [this](const std::shared_ptr<UnaryRpc<health::HealthCheckRequest, health::HealthCheckResponse>>& rpc) {
+        const ServingStatus status = Get(rpc->request().service());
+        if (status == health::HealthCheckResponse::SERVICE_UNKNOWN) {
+          rpc->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service"));
+          return;
+        }
+        rpc->response()->set_status(status);
+        rpc->Finish(grpc::Status::OK);
+      });
+  ServeServerStream<health::HealthCheckRequest, health::HealthCheckResponse>(
+      queues, [svc](auto... a) { svc->RequestWatch(a...); },
+      [this](const std::shared_ptr<ServerStreamRpc<health::HealthCheckRequest, health::HealthCheckResponse>>& rpc) {
+        auto watcher = std::make_shared<Watcher>(*this, rpc->request().service(), rpc);
+        rpc->Listen(watcher);
+        bool shut_down;
+        {
+          absl::MutexLock lock(&mu_);
+          shut_down = shut_down_;
+          if (!shut_down) watchers_.insert(watcher);
+        }
+        if (shut_down) {
+          watcher->RequestFinish(grpc::Status::OK);
+        } else {
+          watcher->Update();
+        }
+      });
 }
 
 }  // namespace altgw::service

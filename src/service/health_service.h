@@ -1,4 +1,4 @@
-// HealthService: grpc.health.v1.Health (Check and Watch) on the callback API, so that Watch streams every
+// HealthService: grpc.health.v1.Health (Check and Watch) on the serving queues; Watch streams every
 // change as it happens (Kubernetes' gRPC probes use Check; clients and meshes use Watch).
 //
 // Names served (service-conventions, BRIEF): "" (the whole gateway), the gateway's services, "liveness"
@@ -17,16 +17,22 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "service/serving_queues.h"
 
 namespace altgw::service {
 
 using ServingStatus = ::grpc::health::v1::HealthCheckResponse::ServingStatus;
 
-class HealthService final : public ::grpc::health::v1::Health::CallbackService {
+class HealthService final {
  public:
   // Every name in `services` starts NOT_SERVING.
   explicit HealthService(const std::vector<std::string>& services);
-  ~HealthService() override;
+  ~HealthService();
+
+  // What to register with the grpc::ServerBuilder.
+  grpc::Service* service() { return &service_; }
+  // After the server started: serves Check and Watch on `queues`.
+  void Serve(ServingQueues& queues);
 
   // Sets the status of a known name (unknown names are ignored) and tells its watchers.
   void Set(const std::string& service, ServingStatus status);
@@ -36,12 +42,6 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   // Ends every Watch stream (status OK, so clients re-watch elsewhere) and ends new ones at once. Called
   // when the server stops: open streams would otherwise hold the drain until its deadline.
   void Shutdown();
-
-  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
-                                  const ::grpc::health::v1::HealthCheckRequest* request,
-                                  ::grpc::health::v1::HealthCheckResponse* response) override;
-  grpc::ServerWriteReactor<::grpc::health::v1::HealthCheckResponse>* Watch(
-      grpc::CallbackServerContext* context, const ::grpc::health::v1::HealthCheckRequest* request) override;
 
   class Watcher;
 
@@ -53,6 +53,7 @@ class HealthService final : public ::grpc::health::v1::Health::CallbackService {
   std::map<std::string, ServingStatus> statuses_ ABSL_GUARDED_BY(mu_);
   std::set<std::shared_ptr<Watcher>> watchers_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  ::grpc::health::v1::Health::AsyncService service_;
 };
 
 }  // namespace altgw::service

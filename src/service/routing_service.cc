@@ -22,12 +22,10 @@ v1::NodeState ToProto(routing::NodeState state) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* RoutingServiceImpl::ListNodes(grpc::CallbackServerContext* context,
-                                                        const v1::ListNodesRequest* request,
-                                                        v1::ListNodesResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kListNodes);
+void RoutingServiceImpl::ListNodes(const std::shared_ptr<UnaryCall>& call, const v1::ListNodesRequest*,
+                                   v1::ListNodesResponse* response) {
   // The cluster's layout is operator information: admin of all tables.
-  if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, "*"}})) return call->reactor();
+  if (!Authorize(gateway_, *call, {{Permission::kAdmin, "*"}})) return;
   call->Succeed([&] {
     for (const routing::ClusterRouter::NodeStatus& node : router_.ListNodes()) {
       v1::NodeInfo* out = response->add_nodes();
@@ -45,14 +43,11 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListNodes(grpc::CallbackServerCont
     response->set_active_scope(router_.active_scope().ToString());
     response->set_discovery(router_.discovery_enabled());
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* RoutingServiceImpl::ExplainRoute(grpc::CallbackServerContext* context,
-                                                           const v1::ExplainRouteRequest* request,
-                                                           v1::ExplainRouteResponse* response) {
-  auto call = UnaryCall::Create(context, gateway_.calls, methods::kExplainRoute);
-  if (!Authorize(gateway_, *context, *call, {{Permission::kAdmin, request->table()}})) return call->reactor();
+void RoutingServiceImpl::ExplainRoute(const std::shared_ptr<UnaryCall>& call, const v1::ExplainRouteRequest* request,
+                                      v1::ExplainRouteResponse* response) {
+  if (!Authorize(gateway_, *call, {{Permission::kAdmin, request->table()}})) return;
   routing::ClusterRouter& router = router_;
   WithSchema(gateway_, call, request->table(), [call, request, response, &router](const SchemaPtr& schema) {
     routing::RouteRequest route;
@@ -113,7 +108,16 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ExplainRoute(grpc::CallbackServerC
       response->set_reason(std::move(explanation.reason));
     });
   });
-  return call->reactor();
+}
+
+void RoutingServiceImpl::Serve(ServingQueues& queues) {
+  v1::RoutingService::AsyncService* const svc = &service_;
+  ServeGatewayUnary<v1::ListNodesRequest, v1::ListNodesResponse>(
+      queues, gateway_, methods::kListNodes, [svc](auto... a) { svc->RequestListNodes(a...); },
+      [this](const auto& call, const auto* request, auto* response) { ListNodes(call, request, response); });
+  ServeGatewayUnary<v1::ExplainRouteRequest, v1::ExplainRouteResponse>(
+      queues, gateway_, methods::kExplainRoute, [svc](auto... a) { svc->RequestExplainRoute(a...); },
+      [this](const auto& call, const auto* request, auto* response) { ExplainRoute(call, request, response); });
 }
 
 }  // namespace altgw::service

@@ -13,23 +13,23 @@ namespace {
 namespace v1 = ::alternator::gateway::v1;
 using nlohmann::json;
 
-// The stream's state, shared with asynchronous completions (which may outlive the reactor: they check
-// `finished_` before touching it). It holds a copy of the request: gRPC frees its own once the stream is
-// done, which a cancellation can make happen while the schema lookup is still running.
-class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanState> {
+using ScanRpc = ServerStreamRpc<v1::ScanRequest, v1::ScanResponse>;
+
+// The stream's state, shared with asynchronous completions (they check `finished_` before writing). It
+// holds the call, so the request and the context stay alive as long as any completion may read them.
+class ScanState : public TrackedCall, public RpcListener, public std::enable_shared_from_this<ScanState> {
  public:
-  ScanState(Gateway& gateway, grpc::ServerWriteReactor<v1::ScanResponse>* reactor, grpc::CallbackServerContext* context,
-            const v1::ScanRequest* request)
-      : gateway_(gateway), reactor_(reactor), context_(context), request_(*request), start_(absl::Now()) {
-    // The metadata is read here, while gRPC's context is certainly alive.
+  ScanState(Gateway& gateway, std::shared_ptr<ScanRpc> rpc)
+      : gateway_(gateway), rpc_(std::move(rpc)), request_(rpc_->request()), start_(absl::Now()) {
+    grpc::ServerContext& context = rpc_->context();
     if (gateway.authorizer != nullptr) {
-      denied_ = gateway.authorizer->Check(*context, {{Permission::kRead, request->table()}});
+      denied_ = gateway.authorizer->Check(context, {{Permission::kRead, request_.table()}});
     }
-    const auto deadline = context->deadline();
+    const auto deadline = context.deadline();
     deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                          : absl::FromChrono(deadline);
     record_.method = methods::kScan.name;
-    ReadCallerIds(context->client_metadata(), record_);
+    ReadCallerIds(context.client_metadata(), record_);
   }
 
   void Begin() {
@@ -41,9 +41,9 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
         finished_ = true;
       }
       observability::AccessRecord record = Record(ToGrpcStatus(error), error.reason_name());
-      context_->AddTrailingMetadata("x-request-id", record.request_id);
+      rpc_->context().AddTrailingMetadata("x-request-id", record.request_id);
       gateway_.calls->Shed(record);
-      reactor_->Finish(ToGrpcStatus(error));
+      rpc_->Finish(ToGrpcStatus(error));
       gateway_.calls->Log(record);
       return;
     }
@@ -81,7 +81,7 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
     });
   }
 
-  void OnWriteDone(bool ok) {
+  void OnWriteDone(bool ok) override {
     bool finish_ok = false;
     bool fetch = false;
     bool aborted = false;
@@ -131,7 +131,7 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
     End(ToGrpcStatus(GatewayError::ShuttingDown()), GatewayError::ShuttingDown().reason_name());
   }
 
-  void OnCancel() {
+  void OnCancel() override {
     std::shared_ptr<alternator::BackendCallHandle> backend;
     {
       absl::MutexLock lock(&mu_);
@@ -203,7 +203,7 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
       writing_ = true;
       last_written_ = last;
     }
-    reactor_->StartWrite(&message_);
+    rpc_->StartWrite(&message_);
   }
 
   void Fail(const GatewayError& error) {
@@ -234,17 +234,16 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
   // Sends the final status (the caller won the race for finished_) and reports the call.
   void End(const grpc::Status& status, const std::string& reason) {
     observability::AccessRecord record = Record(status, reason);
-    context_->AddTrailingMetadata("x-request-id", record.request_id);
+    rpc_->context().AddTrailingMetadata("x-request-id", record.request_id);
     CallTracker* tracker = admitted_ ? gateway_.calls : nullptr;
     if (tracker != nullptr) tracker->Finished(tracker_id_, record);
-    reactor_->Finish(status);
+    rpc_->Finish(status);
     if (tracker != nullptr) tracker->Log(record);
   }
 
   Gateway& gateway_;
-  grpc::ServerWriteReactor<v1::ScanResponse>* reactor_;
-  grpc::CallbackServerContext* const context_;  // valid until OnDone, which follows End()
-  const v1::ScanRequest request_;
+  const std::shared_ptr<ScanRpc> rpc_;
+  const v1::ScanRequest& request_;  // the call's, alive with rpc_
   const absl::Time start_;
   bool admitted_ = false;  // set in Begin(), before anything can finish the stream
   uint64_t tracker_id_ = 0;
@@ -266,28 +265,12 @@ class ScanState : public TrackedCall, public std::enable_shared_from_this<ScanSt
   std::shared_ptr<alternator::BackendCallHandle> backend_ ABSL_GUARDED_BY(mu_);
 };
 
-// gRPC's reactor for one Scan stream; it keeps the state alive until gRPC is done with the call.
-class ScanReactor final : public grpc::ServerWriteReactor<v1::ScanResponse> {
- public:
-  ScanReactor(Gateway& gateway, grpc::CallbackServerContext* context, const v1::ScanRequest* request)
-      : state_(std::make_shared<ScanState>(gateway, this, context, request)) {}
-
-  void Begin() { state_->Begin(); }
-  void OnWriteDone(bool ok) override { state_->OnWriteDone(ok); }
-  void OnCancel() override { state_->OnCancel(); }
-  void OnDone() override { delete this; }
-
- private:
-  std::shared_ptr<ScanState> state_;
-};
-
 }  // namespace
 
-grpc::ServerWriteReactor<v1::ScanResponse>* StartScan(Gateway& gateway, grpc::CallbackServerContext* context,
-                                                       const v1::ScanRequest* request) {
-  auto* reactor = new ScanReactor(gateway, context, request);
-  reactor->Begin();
-  return reactor;
+void StartScan(Gateway& gateway, const std::shared_ptr<ServerStreamRpc<v1::ScanRequest, v1::ScanResponse>>& rpc) {
+  auto state = std::make_shared<ScanState>(gateway, rpc);
+  rpc->Listen(state);
+  state->Begin();
 }
 
 }  // namespace altgw::service

@@ -7,14 +7,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <memory>
+
 #include "alternator/gateway/v1/data_service.pb.h"
+#include "service/async_rpc.h"
 #include "service/gateway.h"
 
 namespace altgw::service {
 
-// Starts a Scan stream for `request`; returns the reactor gRPC drives (it deletes itself when done).
-grpc::ServerWriteReactor<::alternator::gateway::v1::ScanResponse>* StartScan(
-    Gateway& gateway, grpc::CallbackServerContext* context, const ::alternator::gateway::v1::ScanRequest* request);
+// Runs the Scan stream `rpc` (it listens to the call's events until the end).
+void StartScan(Gateway& gateway,
+               const std::shared_ptr<ServerStreamRpc<::alternator::gateway::v1::ScanRequest,
+                                                     ::alternator::gateway::v1::ScanResponse>>& rpc);
 
 }  // namespace altgw::service
 

@@ -239,10 +239,10 @@ std::string OperationTable(const v1::TransactionOperation& operation) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerContext* context,
-                                         const v1::TransactionRequest* request, v1::TransactionResponse* response) {
-  auto call = UnaryCall::Create(context, gateway.calls, methods::kTransaction);
-  auto owned = std::make_shared<const v1::TransactionRequest>(*request);
+void RunTransaction(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const v1::TransactionRequest* request,
+                    v1::TransactionResponse* response) {
+  // The request lives as long as the call (UnaryCall holds it): this pointer shares the call's ownership.
+  auto owned = std::shared_ptr<const v1::TransactionRequest>(call, request);
   std::vector<std::string> tables;
   std::vector<Access> needed;
   for (const v1::TransactionOperation& operation : owned->operations()) {
@@ -250,22 +250,19 @@ grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerC
     // A condition check only reads; every other operation writes.
     needed.push_back({operation.has_condition_check() ? Permission::kRead : Permission::kWrite, tables.back()});
   }
-  if (!Authorize(gateway, *context, *call, needed)) return call->reactor();
+  if (!Authorize(gateway, *call, needed)) return;
   WithSchemas(gateway, call, std::move(tables), [&gateway, call, owned, response](SchemaMap schemas) {
     std::make_shared<TransactionRun>(gateway, call, owned, response, std::move(schemas))->Begin();
   });
-  return call->reactor();
 }
 
-grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerContext* context,
-                                         const v1::TransactGetRequest* request, v1::TransactGetResponse* response) {
-  auto call = UnaryCall::Create(context, gateway.calls, methods::kTransactGet);
-  // A copy: gRPC frees *request once the call is done (a cancellation can end it before the schemas
-  // arrive, or while the answer is being parsed).
-  auto owned = std::make_shared<const v1::TransactGetRequest>(*request);
+void RunTransactGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const v1::TransactGetRequest* request,
+                    v1::TransactGetResponse* response) {
+  // As in RunTransaction: the request, owned with the call (parsing the answer reads it too).
+  auto owned = std::shared_ptr<const v1::TransactGetRequest>(call, request);
   std::vector<std::string> tables;
   for (const v1::TransactGetItem& item : owned->items()) tables.push_back(item.table());
-  if (!Authorize(gateway, *context, *call, NeedOnEach(Permission::kRead, tables))) return call->reactor();
+  if (!Authorize(gateway, *call, NeedOnEach(Permission::kRead, tables))) return;
   WithSchemas(gateway, call, std::move(tables), [&gateway, call, request = owned, response](SchemaMap schemas) {
     auto shared = std::make_shared<SchemaMap>(std::move(schemas));
     if (gateway.transactions == TransactionSupport::kSingleItem) {
@@ -317,7 +314,6 @@ grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerC
                         return model::ParseTransactGetResponse(body, *request, LookupIn(*shared));
                       });
   });
-  return call->reactor();
 }
 
 absl::StatusOr<TransactionSupport> DetectTransactionSupport(alternator::BackendClient& backend,

@@ -16,13 +16,13 @@
 
 namespace altgw::service {
 
-grpc::ServerUnaryReactor* RunTransaction(Gateway& gateway, grpc::CallbackServerContext* context,
-                                         const ::alternator::gateway::v1::TransactionRequest* request,
-                                         ::alternator::gateway::v1::TransactionResponse* response);
+void RunTransaction(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
+                    const ::alternator::gateway::v1::TransactionRequest* request,
+                    ::alternator::gateway::v1::TransactionResponse* response);
 
-grpc::ServerUnaryReactor* RunTransactGet(Gateway& gateway, grpc::CallbackServerContext* context,
-                                         const ::alternator::gateway::v1::TransactGetRequest* request,
-                                         ::alternator::gateway::v1::TransactGetResponse* response);
+void RunTransactGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
+                    const ::alternator::gateway::v1::TransactGetRequest* request,
+                    ::alternator::gateway::v1::TransactGetResponse* response);
 
 // Asks the backend whether it has transactions: a signed TransactGetItems with an invalid body answers
 // ValidationException where transactions exist and UnknownOperationException where they do not. Blocks

@@ -4,39 +4,21 @@
 
 namespace altgw::service {
 
-// gRPC's reactor. It keeps the UnaryCall alive until gRPC is done with the call.
-class UnaryCall::Reactor final : public grpc::ServerUnaryReactor {
- public:
-  explicit Reactor(std::shared_ptr<UnaryCall> call) : call_(std::move(call)) {}
-  void OnCancel() override { call_->OnCancel(); }
-  void OnDone() override { delete this; }
-  // Lets gRPC run OnDone and OnCancel on the thread that completes the call instead of handing each one to
-  // its executor: that hand-off woke another thread once per call, the largest share of the gateway's CPU
-  // at low concurrency (bench/README.md). Both reactions are short and never block: OnDone drops
-  // references, OnCancel takes the call's lock, cancels the backend request (which only signals the
-  // transport) and finishes the call. gRPC marks this hook as internal; `override` makes a gRPC without it
-  // fail to compile rather than silently lose the hop.
-  bool InternalInlineable() override { return true; }
-
- private:
-  std::shared_ptr<UnaryCall> call_;
-};
-
-UnaryCall::UnaryCall(grpc::CallbackServerContext* context, CallTracker* tracker, const MethodInfo& method)
-    : context_(context), tracker_(tracker), method_(method), start_(absl::Now()) {
-  const auto deadline = context->deadline();
+UnaryCall::UnaryCall(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker, const MethodInfo& method)
+    : rpc_(std::move(rpc)), tracker_(tracker), method_(method), start_(absl::Now()) {
+  const auto deadline = rpc_->context().deadline();
   deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
                                                                        : absl::FromChrono(deadline);
 }
 
-std::shared_ptr<UnaryCall> UnaryCall::Create(grpc::CallbackServerContext* context, CallTracker* tracker,
+std::shared_ptr<UnaryCall> UnaryCall::Create(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker,
                                              const MethodInfo& method) {
-  std::shared_ptr<UnaryCall> call(new UnaryCall(context, tracker, method));
-  call->reactor_ = new Reactor(call);
+  std::shared_ptr<UnaryCall> call(new UnaryCall(std::move(rpc), tracker, method));
+  call->rpc_->Listen(call);
   {
     absl::MutexLock lock(&call->mu_);
     call->record_.method = method.name;
-    ReadCallerIds(context->client_metadata(), call->record_);
+    ReadCallerIds(call->rpc_->context().client_metadata(), call->record_);
   }
   if (tracker != nullptr && !tracker->Admit(method, call, &call->tracker_id_)) {
     const GatewayError error = GatewayError::Overloaded(tracker->max_in_flight(), CallTracker::ShedRetryDelay());
@@ -49,9 +31,9 @@ std::shared_ptr<UnaryCall> UnaryCall::Create(grpc::CallbackServerContext* contex
       call->record_.duration = absl::Now() - call->start_;
       record = call->record_;
     }
-    context->AddTrailingMetadata("x-request-id", record.request_id);
+    call->rpc_->context().AddTrailingMetadata("x-request-id", record.request_id);
     tracker->Shed(record);
-    call->reactor_->Finish(ToGrpcStatus(error));
+    call->rpc_->Finish(ToGrpcStatus(error));
     tracker->Log(record);
   }
   return call;
@@ -135,12 +117,10 @@ void UnaryCall::End(const grpc::Status& status, const std::string& reason) {
   }
   // Response facts go in trailers (service-conventions): the request id lets a caller find this call's
   // access line.
-  context_->AddTrailingMetadata("x-request-id", record.request_id);
-  // Finish() may end gRPC's hold on the call, and with it this object: nothing of `this` after it.
-  CallTracker* const tracker = tracker_;
-  if (tracker != nullptr) tracker->Finished(tracker_id_, record);
-  reactor_->Finish(status);
-  if (tracker != nullptr) tracker->Log(record);
+  rpc_->context().AddTrailingMetadata("x-request-id", record.request_id);
+  if (tracker_ != nullptr) tracker_->Finished(tracker_id_, record);
+  rpc_->Finish(status);
+  if (tracker_ != nullptr) tracker_->Log(record);
 }
 
 }  // namespace altgw::service

@@ -1,8 +1,7 @@
-// UnaryCall: the lifecycle of one unary gateway RPC on gRPC's callback API.
+// UnaryCall: the lifecycle of one unary gateway RPC (a UnaryRpc on the serving queues, see async_rpc.h).
 //
-// gRPC owns the reactor until OnDone; backend completions arrive later on other threads and may race with
-// the client's cancellation and with a drain that runs out of time. UnaryCall is the shared state all sides
-// hold: whoever finishes first wins, the response message is only written by the winner (under the lock),
+// Backend completions arrive on other threads and may race with the client's cancellation and with a
+// drain that runs out of time. UnaryCall is the shared state all sides hold: whoever finishes first wins, the response message is only written by the winner (under the lock),
 // and the losers do nothing. A cancelled call cancels its backend request at once.
 //
 // Each call is admitted by the CallTracker (or shed at once with RESOURCE_EXHAUSTED / OVERLOADED when too
@@ -22,20 +21,22 @@
 #include "alternator/backend_client.h"
 #include "common/gateway_error.h"
 #include "observability/log.h"
+#include "service/async_rpc.h"
 #include "service/call_tracker.h"
 #include "service/grpc_status.h"
 
 namespace altgw::service {
 
-class UnaryCall : public TrackedCall, public std::enable_shared_from_this<UnaryCall> {
+class UnaryCall : public TrackedCall, public RpcListener, public std::enable_shared_from_this<UnaryCall> {
  public:
-  // Creates the reactor for `context`; return `reactor()` from the RPC method. When `tracker` refuses the
-  // call it is already finished (OVERLOADED) on return: check finished() before doing any work.
-  // `tracker` may be null (no bound, no reports).
-  static std::shared_ptr<UnaryCall> Create(grpc::CallbackServerContext* context, CallTracker* tracker,
+  // Takes charge of `rpc` (it listens to its cancellation). When `tracker` refuses the call it is already
+  // finished (OVERLOADED) on return: check finished() before doing any work. `tracker` may be null (no
+  // bound, no reports).
+  static std::shared_ptr<UnaryCall> Create(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker,
                                            const MethodInfo& method);
 
-  grpc::ServerUnaryReactor* reactor() { return reactor_; }
+  // The caller's metadata, peer and credentials.
+  const grpc::ServerContextBase& context() const { return rpc_->context(); }
   // The caller's deadline (absl::InfiniteFuture() when none).
   absl::Time deadline() const { return deadline_; }
   bool deadline_passed() const { return absl::Now() >= deadline_; }
@@ -67,16 +68,16 @@ class UnaryCall : public TrackedCall, public std::enable_shared_from_this<UnaryC
   }
 
   void AbortForShutdown() override;
+  // RpcListener: the caller cancelled (or its deadline passed): cancels the backend request at once.
+  void OnCancel() override;
 
  private:
-  class Reactor;
-  UnaryCall(grpc::CallbackServerContext* context, CallTracker* tracker, const MethodInfo& method);
-  void OnCancel();
+  UnaryCall(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker, const MethodInfo& method);
   // Sends the final status (the caller won the race for finished_) and reports the call.
   void End(const grpc::Status& status, const std::string& reason);
 
-  grpc::ServerUnaryReactor* reactor_ = nullptr;  // a Reactor, owned by gRPC until OnDone
-  grpc::CallbackServerContext* const context_;   // valid until OnDone, which follows End()
+  // The call's request, response and context stay alive as long as this object does.
+  const std::shared_ptr<UnaryRpcBase> rpc_;
   CallTracker* const tracker_;
   const MethodInfo method_;
   const absl::Time start_;

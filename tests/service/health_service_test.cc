@@ -18,14 +18,18 @@ class HealthServiceTest : public ::testing::Test {
   HealthServiceTest() : service_({"", "readiness", "liveness"}) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterService(&service_);
+    builder.RegisterService(service_.service());
+    queues_.AddTo(builder);
     server_ = builder.BuildAndStart();
+    service_.Serve(queues_);
+    queues_.Run();
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials());
     stub_ = health::Health::NewStub(channel_);
   }
   ~HealthServiceTest() override {
     service_.Shutdown();
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    queues_.Shutdown();
   }
 
   grpc::Status Check(const std::string& name, health::HealthCheckResponse* response) {
@@ -37,6 +41,7 @@ class HealthServiceTest : public ::testing::Test {
   }
 
   HealthService service_;
+  ServingQueues queues_{1};
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
