@@ -332,25 +332,27 @@ class ServerStreamRpc final : public ServerStreamWriter<Response> {
 // gRPC until the queue's thread requests the next one, so a few spare ones absorb bursts.
 inline constexpr int kCallsArmedPerMethod = 4;
 
-// Serves a unary method on every queue: `request` is the generated Request<Method> of the async service.
+// Requests calls of one method (an RpcType: UnaryRpc or ServerStreamRpc) on every queue.
+template <typename RpcType>
+void ServeOnEveryQueue(ServingQueues& queues, typename RpcType::Requester request, typename RpcType::Handler handler) {
+  auto method =
+      std::make_shared<const typename RpcType::Method>(typename RpcType::Method{std::move(request), std::move(handler)});
+  for (size_t q = 0; q < queues.size(); ++q) {
+    for (int i = 0; i < kCallsArmedPerMethod; ++i) RpcType::Arm(queues, q, method);
+  }
+}
+
+// Serves a unary method: `request` is the generated Request<Method> of the async service.
 template <typename Request, typename Response>
 void ServeUnary(ServingQueues& queues, typename UnaryRpc<Request, Response>::Requester request,
                 typename UnaryRpc<Request, Response>::Handler handler) {
-  auto method = std::make_shared<const typename UnaryRpc<Request, Response>::Method>(
-      typename UnaryRpc<Request, Response>::Method{std::move(request), std::move(handler)});
-  for (size_t q = 0; q < queues.size(); ++q) {
-    for (int i = 0; i < kCallsArmedPerMethod; ++i) UnaryRpc<Request, Response>::Arm(queues, q, method);
-  }
+  ServeOnEveryQueue<UnaryRpc<Request, Response>>(queues, std::move(request), std::move(handler));
 }
 
 template <typename Request, typename Response>
 void ServeServerStream(ServingQueues& queues, typename ServerStreamRpc<Request, Response>::Requester request,
                        typename ServerStreamRpc<Request, Response>::Handler handler) {
-  auto method = std::make_shared<const typename ServerStreamRpc<Request, Response>::Method>(
-      typename ServerStreamRpc<Request, Response>::Method{std::move(request), std::move(handler)});
-  for (size_t q = 0; q < queues.size(); ++q) {
-    for (int i = 0; i < kCallsArmedPerMethod; ++i) ServerStreamRpc<Request, Response>::Arm(queues, q, method);
-  }
+  ServeOnEveryQueue<ServerStreamRpc<Request, Response>>(queues, std::move(request), std::move(handler));
 }
 
 }  // namespace altgw::service
