@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
       ->envname("ALTGW_READINESS_DAMPING")
       ->check(non_negative_duration);
   app.add_option("--grpc-threads", config.grpc_threads,
-                 "Threads serving gRPC, one completion queue each; 0: half the CPUs, at least one")
+                 "Threads serving gRPC, one completion queue each; 0: half the CPUs the process may run on, at least one")
       ->envname("ALTGW_GRPC_THREADS")
       ->check(CLI::Range(0, 256));
   app.add_option("--max-in-flight", config.max_in_flight,

@@ -1,5 +1,7 @@
 #include "service/gateway_server.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <limits>
 #include <thread>
@@ -203,6 +205,15 @@ void ApplyLimits(const GatewayConfig& config, grpc::ServerBuilder& builder) {
 
 void RegisterAdminHandlers(admin::AdminServer& admin, GatewayServer::Core& core);
 
+// Half the CPUs this process may run on (its affinity: a container's cpuset, taskset), at least one.
+int DefaultGrpcThreads() {
+  cpu_set_t cpus;
+  int count = 0;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) count = CPU_COUNT(&cpus);
+  if (count <= 0) count = static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, count / 2);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfig config) {
@@ -272,8 +283,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(GatewayConfi
   builder.RegisterService(core.table_service().service());
   builder.RegisterService(core.routing_service().service());
   builder.RegisterService(core.health().service());
-  int threads = config.grpc_threads;
-  if (threads == 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+  const int threads = config.grpc_threads > 0 ? config.grpc_threads : DefaultGrpcThreads();
   server->queues_ = std::make_unique<ServingQueues>(threads);
   server->queues_->AddTo(builder);
   ApplyLimits(config, builder);
