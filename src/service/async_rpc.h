@@ -29,12 +29,14 @@
 #include <grpcpp/support/async_unary_call.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "service/serving_queues.h"
 
 namespace altgw::service {
@@ -61,6 +63,12 @@ class Rpc : public std::enable_shared_from_this<Rpc> {
   Rpc& operator=(const Rpc&) = delete;
 
   grpc::ServerContext& context() { return context_; }
+  // The caller's deadline; absl::InfiniteFuture() when it set none.
+  absl::Time deadline() const {
+    const auto deadline = context_.deadline();
+    return deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
+                                                                    : absl::FromChrono(deadline);
+  }
   // Keeps `listener` and tells it this call's events until OnDone. Call it from the handler.
   void Listen(std::shared_ptr<RpcListener> listener) { listener_ = std::move(listener); }
 

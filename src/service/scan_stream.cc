@@ -25,9 +25,7 @@ class ScanState : public TrackedCall, public RpcListener, public std::enable_sha
     if (gateway.authorizer != nullptr) {
       denied_ = gateway.authorizer->Check(context, {{Permission::kRead, request_.table()}});
     }
-    const auto deadline = context.deadline();
-    deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
-                                                                         : absl::FromChrono(deadline);
+    deadline_ = rpc_->deadline();
     record_.method = methods::kScan.name;
     ReadCallerIds(context.client_metadata(), record_);
   }

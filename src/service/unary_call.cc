@@ -5,11 +5,7 @@
 namespace altgw::service {
 
 UnaryCall::UnaryCall(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker, const MethodInfo& method)
-    : rpc_(std::move(rpc)), tracker_(tracker), method_(method), start_(absl::Now()) {
-  const auto deadline = rpc_->context().deadline();
-  deadline_ = deadline == std::chrono::system_clock::time_point::max() ? absl::InfiniteFuture()
-                                                                       : absl::FromChrono(deadline);
-}
+    : rpc_(std::move(rpc)), tracker_(tracker), method_(method), start_(absl::Now()), deadline_(rpc_->deadline()) {}
 
 std::shared_ptr<UnaryCall> UnaryCall::Create(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker,
                                              const MethodInfo& method) {

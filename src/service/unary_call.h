@@ -81,7 +81,7 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
   CallTracker* const tracker_;
   const MethodInfo method_;
   const absl::Time start_;
-  absl::Time deadline_;
+  const absl::Time deadline_;
   uint64_t tracker_id_ = 0;
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
