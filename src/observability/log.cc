@@ -1,5 +1,7 @@
 #include "observability/log.h"
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -18,8 +20,6 @@ using json = nlohmann::ordered_json;
 std::string Timestamp(absl::Time now) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", now, absl::UTCTimeZone());
 }
-
-double Millis(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
 // The access line is written for every call, so it is built by hand rather than through a json value
 // (which cost about 5% of the gateway's CPU under load, with a time-zone formatter run per line).
@@ -130,7 +130,7 @@ absl::StatusOr<std::unique_ptr<Logger>> Logger::Open(LogLevel level, const std::
     return absl::InvalidArgumentError(
         absl::StrCat("cannot open '", access_log_path, "' for appending: ", std::strerror(errno)));
   }
-  absl::MutexLock lock(&logger->mu_);
+  // No line has been logged yet, so no writer thread reads these.
   logger->access_ = file;
   logger->own_access_ = true;
   return logger;
@@ -139,17 +139,52 @@ absl::StatusOr<std::unique_ptr<Logger>> Logger::Open(LogLevel level, const std::
 Logger::Logger(LogLevel level) : level_(level) {}
 
 Logger::~Logger() {
-  absl::MutexLock lock(&mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    writer_wake_.SignalAll();
+  }
+  if (writer_.joinable()) writer_.join();
+  absl::MutexLock write_lock(&write_mu_);
+  WritePendingLocked();
   if (own_access_) std::fclose(access_);
   std::fflush(stderr);
 }
 
-void Logger::Write(std::FILE* out, std::string line) {
-  // One write per line: stderr is unbuffered, and a separate '\n' would cost a second system call per
-  // call logged. One line per call is also the unit operators read and ship: never half a line in a buffer.
-  line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), out);
-  std::fflush(out);
+void Logger::WritePendingLocked() {
+  writing_.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    writing_.swap(pending_);
+  }
+  if (writing_.empty()) return;
+  // Whole lines only: a batch is a run of complete lines, written with one call.
+  std::fwrite(writing_.data(), 1, writing_.size(), access_);
+  std::fflush(access_);
+  // A burst may have grown the buffer to megabytes; do not keep them.
+  if (writing_.capacity() > 4 * kAccessBatchBytes) std::string().swap(writing_);
+}
+
+void Logger::RunWriter() {
+  pthread_setname_np(pthread_self(), "altgw-log");
+  for (;;) {
+    bool stop;
+    {
+      absl::MutexLock lock(&mu_);
+      while (pending_.empty() && !stopping_) writer_wake_.Wait(&mu_);
+      // Let more lines gather into this batch, unless enough wait already.
+      const absl::Time until = absl::Now() + kAccessFlushInterval;
+      while (!stopping_ && pending_.size() < kAccessBatchBytes) {
+        if (writer_wake_.WaitWithDeadline(&mu_, until)) break;  // true: the deadline passed
+      }
+      stop = stopping_;
+    }
+    {
+      absl::MutexLock write_lock(&write_mu_);
+      WritePendingLocked();
+    }
+    if (stop) return;
+  }
 }
 
 void Logger::Log(LogLevel level, absl::string_view message, const nlohmann::json& fields) {
@@ -159,8 +194,13 @@ void Logger::Log(LogLevel level, absl::string_view message, const nlohmann::json
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
   }
   std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
-  absl::MutexLock lock(&mu_);
-  Write(stderr, std::move(text));
+  // One write per line (stderr is unbuffered): never half a line for a log shipper to read.
+  text.push_back('\n');
+  absl::MutexLock write_lock(&write_mu_);
+  // Access lines logged before this one come first on a shared stderr.
+  if (access_ == stderr) WritePendingLocked();
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
 }
 
 std::string Logger::FormatAccess(const AccessRecord& record, absl::Time now) {
@@ -195,13 +235,29 @@ std::string Logger::FormatAccess(const AccessRecord& record, absl::Time now) {
 void Logger::Access(const AccessRecord& record) {
   if (!Enabled(LogLevel::kInfo)) return;
   std::string text = FormatAccess(record, absl::Now());
+  text.push_back('\n');
   absl::MutexLock lock(&mu_);
-  Write(access_, std::move(text));
+  if (pending_.size() >= kAccessMaxPendingBytes) {
+    // The destination is slower than the calls: wait for the writer rather than drop lines or grow.
+    mu_.Await(absl::Condition(
+        +[](Logger* logger) ABSL_EXCLUSIVE_LOCKS_REQUIRED(logger->mu_) {
+          return logger->pending_.size() < kAccessMaxPendingBytes || logger->stopping_;
+        },
+        this));
+  }
+  if (!writer_started_) {
+    writer_started_ = true;
+    writer_ = std::thread([this] { RunWriter(); });
+  }
+  const bool was_empty = pending_.empty();
+  pending_.append(text);
+  // The writer sleeps until there is a first line, then gathers more for up to the interval.
+  if (was_empty || pending_.size() >= kAccessBatchBytes) writer_wake_.Signal();
 }
 
 void Logger::Flush() {
-  absl::MutexLock lock(&mu_);
-  std::fflush(access_);
+  absl::MutexLock write_lock(&write_mu_);
+  WritePendingLocked();
   std::fflush(stderr);
 }
 

@@ -1,5 +1,18 @@
 #include "observability/log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -101,6 +114,135 @@ TEST(Logger, OpenReportsAnUnwritableAccessLog) {
   auto logger = Logger::Open(LogLevel::kInfo, "/nonexistent-dir/access.log");
   ASSERT_FALSE(logger.ok());
   EXPECT_NE(logger.status().message().find("/nonexistent-dir/access.log"), std::string::npos);
+}
+
+
+AccessRecord NumberedRecord(int n) {
+  AccessRecord record;
+  record.method = "alternator.gateway.v1.DataService/Get";
+  record.status = "OK";
+  record.request_id = absl::StrCat("req-", n);
+  return record;
+}
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+class AccessLogFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char path[] = "/tmp/altgw-logtest-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path_ = path;
+  }
+  void TearDown() override { unlink(path_.c_str()); }
+  std::string path_;
+};
+
+TEST_F(AccessLogFile, LinesFromManyThreadsArriveWholeAndEachThreadsInOrder) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 5000;  // several batches' worth
+  {
+    auto logger = Logger::Open(LogLevel::kInfo, path_);
+    ASSERT_TRUE(logger.ok()) << logger.status();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) (*logger)->Access(NumberedRecord(t * kPerThread + i));
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  }  // the destructor writes what is left
+  const std::vector<std::string> lines = ReadLines(path_);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kThreads * kPerThread));
+  std::vector<int> last(kThreads, -1);
+  for (const std::string& line : lines) {
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << "not one whole JSON line: " << line;
+    const int n = std::stoi(json["requestId"].get<std::string>().substr(4));
+    const int thread = n / kPerThread;
+    EXPECT_GT(n, last[thread]) << "thread " << thread << "'s lines out of order";
+    last[thread] = n;
+  }
+}
+
+TEST_F(AccessLogFile, TheWriterWritesWithoutAFlush) {
+  auto logger = Logger::Open(LogLevel::kInfo, path_);
+  ASSERT_TRUE(logger.ok()) << logger.status();
+  (*logger)->Access(NumberedRecord(7));
+  // Within the flush interval, with a wide margin for a loaded machine; the logger stays open.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  std::vector<std::string> lines;
+  while ((lines = ReadLines(path_)).empty() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["requestId"], "req-7");
+}
+
+TEST_F(AccessLogFile, FlushWritesEverythingLoggedSoFar) {
+  auto logger = Logger::Open(LogLevel::kInfo, path_);
+  ASSERT_TRUE(logger.ok()) << logger.status();
+  for (int i = 0; i < 3; ++i) (*logger)->Access(NumberedRecord(i));
+  (*logger)->Flush();
+  EXPECT_EQ(ReadLines(path_).size(), 3u);
+}
+
+TEST(Logger, AnOperationalLineComesAfterTheAccessLinesBeforeItOnStderr) {
+  ::testing::internal::CaptureStderr();
+  {
+    Logger logger(LogLevel::kInfo);
+    logger.Access(NumberedRecord(1));
+    logger.Access(NumberedRecord(2));
+    logger.Log(LogLevel::kWarn, "after the calls");
+    logger.Access(NumberedRecord(3));
+  }
+  const std::string captured = ::testing::internal::GetCapturedStderr();
+  std::vector<std::string> lines = absl::StrSplit(captured, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << captured;
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["requestId"], "req-1");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["requestId"], "req-2");
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["msg"], "after the calls");
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["requestId"], "req-3");
+}
+
+TEST(Logger, ASlowDestinationHoldsCallersBackInsteadOfDroppingLines) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  auto logger = Logger::Open(LogLevel::kInfo, absl::StrCat("/dev/fd/", pipe_fds[1]));
+  ASSERT_TRUE(logger.ok()) << logger.status();
+  close(pipe_fds[1]);  // the logger has its own descriptor for the pipe
+  // More than the pipe and the logger's bound hold together, while nobody reads the pipe.
+  const size_t line_bytes = Logger::FormatAccess(NumberedRecord(0), absl::Now()).size() + 1;
+  const int count = static_cast<int>((Logger::kAccessMaxPendingBytes + (1u << 20)) / line_bytes) + 1;
+  std::atomic<bool> done{false};
+  std::thread caller([&] {
+    for (int i = 0; i < count; ++i) (*logger)->Access(NumberedRecord(i));
+    done = true;
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_FALSE(done.load()) << "every line was taken although nothing could be written";
+  // Reading the pipe lets the caller go on; every line arrives, whole and in order.
+  std::thread closer([&] {
+    caller.join();
+    logger->reset();  // writes the rest and closes the pipe
+  });
+  std::string text;
+  char buffer[1 << 16];
+  ssize_t got;
+  while ((got = read(pipe_fds[0], buffer, sizeof buffer)) > 0) text.append(buffer, static_cast<size_t>(got));
+  close(pipe_fds[0]);
+  closer.join();
+  EXPECT_TRUE(done.load());
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), static_cast<size_t>(count));
+  EXPECT_EQ(nlohmann::json::parse(lines.front())["requestId"], "req-0");
+  EXPECT_EQ(nlohmann::json::parse(lines.back())["requestId"], absl::StrCat("req-", count - 1));
 }
 
 }  // namespace
