@@ -27,4 +27,8 @@ std::shared_ptr<HttpExchange> GatewayTransport::Start(HttpRequest request, HttpC
   return curl_.Start(std::move(request), std::move(done));
 }
 
+bool GatewayTransport::Post(absl::AnyInvocable<void() &&>& task) {
+  return sockets_ != nullptr && sockets_->Post(task);
+}
+
 }  // namespace altgw::alternator

@@ -21,6 +21,8 @@ class GatewayTransport final : public HttpTransport {
   GatewayTransport(const CurlTransportOptions& options, bool builtin_http);
 
   std::shared_ptr<HttpExchange> Start(HttpRequest request, HttpCallback done) override;
+  // On the built-in client's event loops; false when it is off.
+  bool Post(absl::AnyInvocable<void() &&>& task) override;
 
  private:
   CurlTransport curl_;

@@ -65,6 +65,14 @@ class HttpTransport {
   // Starts the exchange and returns at once. `done` runs exactly once, on a transport thread (never inside
   // Start()), and must not block.
   virtual std::shared_ptr<HttpExchange> Start(HttpRequest request, HttpCallback done) = 0;
+
+  // Runs `task` soon on one of the transport's own threads, in the order posted there, and returns true;
+  // false, with `task` not run, when the transport has no thread for it or is stopping. A task posted
+  // before the transport stops runs before it has stopped.
+  virtual bool Post(absl::AnyInvocable<void() &&>& task) {
+    (void)task;
+    return false;
+  }
 };
 
 }  // namespace altgw::alternator

@@ -51,6 +51,8 @@ class SocketTransport final : public HttpTransport {
   // Start() for a URL Serves() accepts; otherwise returns null and leaves both arguments as they were (so
   // a caller routing between transports parses the URL once).
   std::shared_ptr<HttpExchange> StartIfServed(HttpRequest& request, HttpCallback& done);
+  // On the event loops, spread round-robin. An exchange a task starts is written by the loop's own thread.
+  bool Post(absl::AnyInvocable<void() &&>& task) override;
 
   class Loop;
 

@@ -71,6 +71,8 @@ class Rpc : public std::enable_shared_from_this<Rpc> {
   }
   // Keeps `listener` and tells it this call's events until OnDone. Call it from the handler.
   void Listen(std::shared_ptr<RpcListener> listener) { listener_ = std::move(listener); }
+  // Whether other calls are open on this call's queue, keeping its thread busy.
+  bool QueueBusy() const { return queues_.open_calls(queue_index_) > 1; }
 
  protected:
   enum class Event { kArrived, kDone, kWritten, kFinished, kHandBack };
@@ -113,9 +115,7 @@ class Rpc : public std::enable_shared_from_this<Rpc> {
 
   // Whether work for this call is better done on its queue's thread than on the calling one: the caller
   // is another thread, and other open calls keep the queue's thread awake.
-  bool ShouldHandBack() const {
-    return !queues_.OnThreadOf(queue_index_) && queues_.open_calls(queue_index_) > 1;
-  }
+  bool ShouldHandBack() const { return !queues_.OnThreadOf(queue_index_) && QueueBusy(); }
   // Runs OnHandedBack() on the queue's thread, after the events already queued (an alarm that is due at
   // once). Nothing runs if the queues are shut down.
   void HandBack() {

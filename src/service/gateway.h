@@ -40,6 +40,9 @@ struct Gateway {
   const Authorizer* authorizer = nullptr;
   // Admission, load shedding, metrics and access logs of every call; null: none.
   CallTracker* calls = nullptr;
+  // Runs unary handlers while the gRPC threads are busy (see ServeGatewayUnary); null: they always run on
+  // the gRPC thread.
+  alternator::HttpTransport* work_loops = nullptr;
 };
 
 // Checks that the caller may have `needed` (see authorizer.h); if not, fails the call and returns false.
@@ -106,14 +109,26 @@ void WithSchema(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, const 
 // Serves a unary method of the gateway on every queue: each call becomes a UnaryCall (admitted or shed by
 // gateway.calls) and runs `body(call, request, response)`. `request` is the generated Request<Method> of
 // the async service, e.g. [svc](auto... a) { svc->RequestGet(a...); }.
+//
+// Where the body runs: on the call's queue thread when that thread has nothing else to do (no hand-off,
+// the least latency), and on an event loop of gateway.work_loops while other calls keep the queue thread
+// busy. One queue thread doing gRPC's work and the bodies of every call was the gateway's bottleneck
+// under load (bench/README.md), while the loop, which reads the database's answers, had time to spare;
+// there the body's database request is also written by the thread that will read its answer.
 template <typename Request, typename Response, typename Body>
 void ServeGatewayUnary(ServingQueues& queues, const Gateway& gateway, const MethodInfo& method,
                        typename UnaryRpc<Request, Response>::Requester request, Body body) {
   CallTracker* const tracker = gateway.calls;
+  alternator::HttpTransport* const work_loops = gateway.work_loops;
   ServeUnary<Request, Response>(
       queues, std::move(request),
-      [tracker, method, body = std::move(body)](const std::shared_ptr<UnaryRpc<Request, Response>>& rpc) {
+      [tracker, method, work_loops, body = std::move(body)](const std::shared_ptr<UnaryRpc<Request, Response>>& rpc) {
         std::shared_ptr<UnaryCall> call = UnaryCall::Create(rpc, tracker, method);
+        if (work_loops != nullptr && !call->finished() && rpc->QueueBusy()) {
+          // `body` lives in the method's handler, which `rpc` keeps alive.
+          absl::AnyInvocable<void() &&> task = [&body, call, rpc] { body(call, &rpc->request(), rpc->response()); };
+          if (work_loops->Post(task)) return;
+        }
         body(call, &rpc->request(), rpc->response());
       });
 }

@@ -804,6 +804,68 @@ TEST(SocketTransportWire, SendsTheTargetWithItsQueryAndTheHostAsWritten) {
   EXPECT_THAT(server.requests()[0].Header("Host"), Optional(absl::StrCat("127.0.0.1:", server.port())));
 }
 
+// Post(): the gateway runs call handlers on the event loop while its gRPC thread is busy.
+TEST(SocketTransportPost, TasksRunOnTheLoopThreadInOrderAndMayStartExchanges) {
+  FakeHttpServer server;
+  ASSERT_TRUE(server.ok());
+  SocketTransport transport;
+  absl::Mutex mu;
+  std::vector<int> order;
+  std::set<std::thread::id> threads;
+  Slot slot;
+  for (int i = 0; i < 20; ++i) {
+    absl::AnyInvocable<void() &&> task = [&, i] {
+      absl::MutexLock lock(&mu);
+      order.push_back(i);
+      threads.insert(std::this_thread::get_id());
+    };
+    ASSERT_TRUE(transport.Post(task));
+  }
+  // An exchange started by a task is written by the loop's thread, and answered.
+  absl::AnyInvocable<void() &&> start = [&] { StartOn(transport, Post(absl::StrCat("http://127.0.0.1:", server.port(), "/"), "{}"), slot); };
+  ASSERT_TRUE(transport.Post(start));
+  const HttpResponse response = slot.Await();
+  EXPECT_EQ(response.outcome, Outcome::kResponse) << response.error;
+  absl::MutexLock lock(&mu);
+  std::vector<int> expected(20);
+  for (int i = 0; i < 20; ++i) expected[i] = i;
+  EXPECT_EQ(order, expected);
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_NE(*threads.begin(), std::this_thread::get_id());
+  EXPECT_EQ(*threads.begin(), slot.thread()) << "the task ran on the thread that delivers answers";
+}
+
+TEST(SocketTransportPost, EveryTaskPostedBeforeTheTransportStopsRuns) {
+  std::atomic<int> ran{0};
+  {
+    SocketTransport transport;
+    for (int i = 0; i < 100; ++i) {
+      absl::AnyInvocable<void() &&> task = [&] {
+        absl::SleepFor(absl::Microseconds(100));
+        ++ran;
+      };
+      ASSERT_TRUE(transport.Post(task));
+    }
+  }
+  EXPECT_EQ(ran.load(), 100);
+}
+
+TEST(GatewayTransportPost, RunsOnTheBuiltInClientOnlyAndLeavesTheTaskOtherwise) {
+  absl::Notification ran;
+  GatewayTransport with_builtin(CurlTransportOptions{}, true);
+  absl::AnyInvocable<void() &&> task = [&] { ran.Notify(); };
+  ASSERT_TRUE(with_builtin.Post(task));
+  EXPECT_TRUE(ran.WaitForNotificationWithTimeout(absl::Seconds(5)));
+
+  GatewayTransport curl_only(CurlTransportOptions{}, false);
+  bool kept_ran = false;
+  absl::AnyInvocable<void() &&> kept = [&] { kept_ran = true; };
+  EXPECT_FALSE(curl_only.Post(kept));
+  ASSERT_TRUE(kept != nullptr) << "a refused task stays with the caller";
+  std::move(kept)();
+  EXPECT_TRUE(kept_ran);
+}
+
 // The gateway's transport: numeric plain-HTTP URLs through the built-in client, names through libcurl
 // (the built-in client alone refuses them), and everything through libcurl when the built-in is off.
 TEST(GatewayTransport, ServesNumericAddressesAndHostNames) {

@@ -313,6 +313,53 @@ TEST_F(GatewayOperationsTest, ACallerCancellingAUnaryCallEndsItAndItsDatabaseReq
   EXPECT_TRUE(Get("tbl").ok());
 }
 
+// While other calls keep the gRPC thread busy, a call's handler runs on the HTTP client's event loop
+// (ServeGatewayUnary); without the built-in client it stays on the gRPC thread. Either way every call is
+// answered once, and a call whose deadline passes ends without waiting for the database.
+TEST_F(GatewayOperationsTest, CallsArrivingWhileOthersAreOpenAreAnsweredWhereverTheirHandlerRuns) {
+  for (bool builtin : {true, false}) {
+    SCOPED_TRACE(builtin ? "built-in HTTP client" : "libcurl only");
+    backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
+    backend_.Script("GetItem", {200, R"({"Item":{"pk":{"S":"k"},"v":{"S":"x"}}})", absl::Milliseconds(300)});
+    StartGateway([builtin](GatewayConfig& config) { config.builtin_http = builtin; });
+    ASSERT_TRUE(Get("tbl").ok());  // the schema is cached from here on
+    const int64_t posts_before = backend_.posts();
+    constexpr int kCalls = 24;
+    std::vector<grpc::StatusCode> codes(kCalls, grpc::StatusCode::UNKNOWN);
+    std::vector<std::string> values(kCalls);
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCalls; ++i) {
+      callers.emplace_back([&, i] {
+        grpc::ClientContext context;
+        // Every fourth caller gives up before the database answers.
+        const bool impatient = i % 4 == 3;
+        context.set_deadline(
+            absl::ToChronoTime(absl::Now() + (impatient ? absl::Milliseconds(100) : absl::Seconds(10))));
+        v1::GetRequest request;
+        request.set_table("tbl");
+        (*request.mutable_key())["pk"].set_string_value("k");
+        v1::GetResponse response;
+        codes[i] = data_->Get(&context, request, &response).error_code();
+        if (response.item().contains("v")) values[i] = response.item().at("v").string_value();
+      });
+    }
+    for (auto& caller : callers) caller.join();
+    for (int i = 0; i < kCalls; ++i) {
+      if (i % 4 == 3) {
+        EXPECT_EQ(codes[i], grpc::StatusCode::DEADLINE_EXCEEDED) << "call " << i;
+      } else {
+        EXPECT_EQ(codes[i], grpc::StatusCode::OK) << "call " << i;
+        EXPECT_EQ(values[i], "x") << "call " << i;
+      }
+    }
+    // At most one database request per call, none repeated (an impatient call may end before its own).
+    EXPECT_GE(backend_.posts() - posts_before, kCalls - kCalls / 4);
+    EXPECT_LE(backend_.posts() - posts_before, kCalls);
+    EXPECT_TRUE(TimeUntil([&] { return server_->in_flight_calls() == 0; }, absl::Seconds(3)));
+    server_.reset();
+  }
+}
+
 TEST_F(GatewayOperationsTest, DrainDeadlineEndsRunningCallsWithTheirOwnRetryableOrUnknownStatus) {
   backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
   backend_.Script("GetItem", {200, "{}", absl::Seconds(8)});
