@@ -125,8 +125,12 @@ void ServeGatewayUnary(ServingQueues& queues, const Gateway& gateway, const Meth
       [tracker, method, work_loops, body = std::move(body)](const std::shared_ptr<UnaryRpc<Request, Response>>& rpc) {
         std::shared_ptr<UnaryCall> call = UnaryCall::Create(rpc, tracker, method);
         if (work_loops != nullptr && !call->finished() && rpc->QueueBusy()) {
-          // `body` lives in the method's handler, which `rpc` keeps alive.
-          absl::AnyInvocable<void() &&> task = [&body, call, rpc] { body(call, &rpc->request(), rpc->response()); };
+          // `body` lives in the method's handler, which `rpc` keeps alive. A call that ended meanwhile
+          // (cancelled, or aborted by a drain; a task left when the transport stops runs after the
+          // server and its queues are gone) is not run: there is nothing left to answer.
+          absl::AnyInvocable<void() &&> task = [&body, call, rpc] {
+            if (!call->finished()) body(call, &rpc->request(), rpc->response());
+          };
           if (work_loops->Post(task)) return;
         }
         body(call, &rpc->request(), rpc->response());
