@@ -161,6 +161,11 @@ void Logger::WritePendingLocked() {
   // Whole lines only: a batch is a run of complete lines, written with one call.
   std::fwrite(writing_.data(), 1, writing_.size(), access_);
   std::fflush(access_);
+  {
+    // Only now may callers add as many bytes again: the bound covers the batch in hand too.
+    absl::MutexLock lock(&mu_);
+    unwritten_bytes_ -= writing_.size();
+  }
   // A burst may have grown the buffer to megabytes; do not keep them.
   if (writing_.capacity() > 4 * kAccessBatchBytes) std::string().swap(writing_);
 }
@@ -237,11 +242,11 @@ void Logger::Access(const AccessRecord& record) {
   std::string text = FormatAccess(record, absl::Now());
   text.push_back('\n');
   absl::MutexLock lock(&mu_);
-  if (pending_.size() >= kAccessMaxPendingBytes) {
+  if (unwritten_bytes_ >= kAccessMaxPendingBytes) {
     // The destination is slower than the calls: wait for the writer rather than drop lines or grow.
     mu_.Await(absl::Condition(
         +[](Logger* logger) ABSL_EXCLUSIVE_LOCKS_REQUIRED(logger->mu_) {
-          return logger->pending_.size() < kAccessMaxPendingBytes || logger->stopping_;
+          return logger->unwritten_bytes_ < kAccessMaxPendingBytes || logger->stopping_;
         },
         this));
   }
@@ -251,6 +256,7 @@ void Logger::Access(const AccessRecord& record) {
   }
   const bool was_empty = pending_.empty();
   pending_.append(text);
+  unwritten_bytes_ += text.size();
   // The writer sleeps until there is a first line, then gathers more for up to the interval.
   if (was_empty || pending_.size() >= kAccessBatchBytes) writer_wake_.Signal();
 }

@@ -71,8 +71,8 @@ class Logger {
   static constexpr absl::Duration kAccessFlushInterval = absl::Milliseconds(50);
   // The writer is woken early once this many bytes wait.
   static constexpr size_t kAccessBatchBytes = 64 * 1024;
-  // Beyond this many waiting bytes (the destination is slower than the calls), Access() waits for the
-  // writer: memory stays bounded and no line is dropped.
+  // Beyond this many unwritten bytes (waiting, or in the batch being written: the destination is slower
+  // than the calls), Access() waits for the writer: memory stays bounded and no line is dropped.
   static constexpr size_t kAccessMaxPendingBytes = 4 * 1024 * 1024;
 
  private:
@@ -89,6 +89,7 @@ class Logger {
   absl::Mutex mu_;
   absl::CondVar writer_wake_;
   std::string pending_ ABSL_GUARDED_BY(mu_);  // access lines not written yet, each ending in '\n'
+  size_t unwritten_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // pending_ plus the batch being written
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool writer_started_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;

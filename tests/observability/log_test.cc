@@ -214,19 +214,37 @@ TEST(Logger, AnOperationalLineComesAfterTheAccessLinesBeforeItOnStderr) {
 TEST(Logger, ASlowDestinationHoldsCallersBackInsteadOfDroppingLines) {
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
+  const int pipe_bytes = fcntl(pipe_fds[1], F_GETPIPE_SZ);
+  ASSERT_GT(pipe_bytes, 0);
   auto logger = Logger::Open(LogLevel::kInfo, absl::StrCat("/dev/fd/", pipe_fds[1]));
   ASSERT_TRUE(logger.ok()) << logger.status();
   close(pipe_fds[1]);  // the logger has its own descriptor for the pipe
-  // More than the pipe and the logger's bound hold together, while nobody reads the pipe.
-  const size_t line_bytes = Logger::FormatAccess(NumberedRecord(0), absl::Now()).size() + 1;
-  const int count = static_cast<int>((Logger::kAccessMaxPendingBytes + (1u << 20)) / line_bytes) + 1;
+  // What may be taken while nobody reads: the logger's bound on unwritten bytes, what the pipe holds, the
+  // line that crosses the bound, and stdio's buffer. The caller logs 1 MiB more than that.
+  const size_t longest_line = Logger::FormatAccess(NumberedRecord(9999999), absl::Now()).size() + 1;
+  const size_t may_take = Logger::kAccessMaxPendingBytes + static_cast<size_t>(pipe_bytes) + longest_line + BUFSIZ;
+  const size_t shortest_line = Logger::FormatAccess(NumberedRecord(0), absl::Now()).size() + 1;
+  const int count = static_cast<int>((may_take + (1u << 20)) / shortest_line) + 1;
+  std::atomic<size_t> taken_bytes{0};
   std::atomic<bool> done{false};
   std::thread caller([&] {
-    for (int i = 0; i < count; ++i) (*logger)->Access(NumberedRecord(i));
+    for (int i = 0; i < count; ++i) {
+      AccessRecord record = NumberedRecord(i);
+      (*logger)->Access(record);
+      taken_bytes += Logger::FormatAccess(record, absl::Now()).size() + 1;
+    }
     done = true;
   });
-  absl::SleepFor(absl::Milliseconds(500));
+  // Wait until the caller stops making progress (it is held back), however slow this machine is.
+  size_t last = 0;
+  for (int stable_polls = 0; stable_polls < 4 && !done.load();) {
+    absl::SleepFor(absl::Milliseconds(50));
+    const size_t now = taken_bytes.load();
+    stable_polls = now == last ? stable_polls + 1 : 0;
+    last = now;
+  }
   EXPECT_FALSE(done.load()) << "every line was taken although nothing could be written";
+  EXPECT_LE(taken_bytes.load(), may_take) << "memory is not bounded by kAccessMaxPendingBytes";
   // Reading the pipe lets the caller go on; every line arrives, whole and in order.
   std::thread closer([&] {
     caller.join();
@@ -241,7 +259,9 @@ TEST(Logger, ASlowDestinationHoldsCallersBackInsteadOfDroppingLines) {
   EXPECT_TRUE(done.load());
   std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), static_cast<size_t>(count));
-  EXPECT_EQ(nlohmann::json::parse(lines.front())["requestId"], "req-0");
+  for (int i = 0; i < count; i += count / 16) {
+    EXPECT_EQ(nlohmann::json::parse(lines[static_cast<size_t>(i)])["requestId"], absl::StrCat("req-", i));
+  }
   EXPECT_EQ(nlohmann::json::parse(lines.back())["requestId"], absl::StrCat("req-", count - 1));
 }
 
