@@ -7,7 +7,9 @@ Started by bench/run.sh (which installs the tools and builds first). Sections:
             D = nginx directly under wrk (the HTTP hop alone),
             G = the gateway in front of nginx under h2load (the same frames as E),
             L = 1 / (1/E + 1/D), the ideal gateway that adds nothing to the two hops it cannot avoid.
-  dynamodb  the gateway in front of DynamoDB Local vs DynamoDB Local directly (wrk), same concurrency.
+  dynamodb  the gateway in front of DynamoDB Local vs DynamoDB Local directly (wrk), same concurrency,
+            with E and L as above (L/D is the best G/D any gateway could reach here) and the CPU per
+            request of DynamoDB Local and of the load generators.
   memory    the gateway's RSS at idle and after 500k and 1M Get calls against nginx.
   micro     Google Benchmark binaries (translation layer, routing).
 Every h2load run is checked for success beyond HTTP 200: a real gRPC client checks grpc-status and the
@@ -20,6 +22,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -107,6 +110,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def children_cpu_seconds():
+    """CPU of the finished child processes this script waited for (the load generators)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_per_request(before, after, requests):
+    """CPU microseconds per request of each watched process, from two {name: (pid, seconds)} snapshots."""
+    return {name: (after[name] - before[name]) * 1e6 / max(1, requests) for name in before}
+
+
+def cpu_snapshot(watch):
+    return {name: cpu_seconds(pid) for name, pid in (watch or {}).items()}
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -175,8 +193,11 @@ class Bench:
 
     # ---------------------------------------------------------------- load generators
 
-    def h2load(self, target, op, streams, duration=None, requests=None, label="", pid=None, frame_bytes=None):
-        """Drives `op` on a gRPC server with h2load; returns throughput, latency and the checks."""
+    def h2load(self, target, op, streams, duration=None, requests=None, label="", pid=None, frame_bytes=None,
+               watch=None):
+        """Drives `op` on a gRPC server with h2load; returns throughput, latency and the checks.
+
+        pid: the server whose CPU per request is reported; watch: {name: pid} of further processes."""
         connections = min(streams, self.args.connections)
         per_connection = max(1, streams // connections)
         log_path = os.path.join(self.work, "h2load-%s-%s-%d.log" % (label, op, streams))
@@ -189,10 +210,12 @@ class Bench:
             argv += ["-D%d" % duration, "--log-file=" + log_path]
         argv.append("http://%s%s%s" % (target, SERVICE_PATH, op))
         cpu_before = cpu_seconds(pid) if pid else None
+        watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
         started = time.time()
         result = subprocess.run(argv, capture_output=True, text=True, timeout=(duration or 600) + 120)
         elapsed = time.time() - started
         cpu_after = cpu_seconds(pid) if pid else None
+        watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
         out = result.stdout
         if result.returncode != 0:
             raise BenchFailure("h2load failed (%d): %s %s" % (result.returncode, out[-2000:], result.stderr[-2000:]))
@@ -210,6 +233,8 @@ class Bench:
         if cpu_before is not None:
             run["cpu_us_per_request"] = (cpu_after - cpu_before) * 1e6 / max(1, succeeded)
             run["cpu_cores"] = (cpu_after - cpu_before) / elapsed
+        run["cpu_us_per_request_of"] = cpu_per_request(watched_before, watched_after, succeeded)
+        run["client_cpu_us_per_request"] = (client_after - client_before) * 1e6 / max(1, succeeded)
         if requests is None:
             latencies = []
             with open(log_path) as f:
@@ -251,9 +276,11 @@ class Bench:
             f.write('wrk.headers["Authorization"] = "%s"\n' % FIXED_AUTHORIZATION)
         return path
 
-    def wrk(self, url, op, connections, duration, script):
+    def wrk(self, url, op, connections, duration, script, watch=None):
         argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s", "--latency", "-s", script, url]
+        watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
         result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
+        watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
         out = result.stdout
         if result.returncode != 0:
             raise BenchFailure("wrk failed (%d): %s %s" % (result.returncode, out[-2000:], result.stderr[-2000:]))
@@ -270,6 +297,8 @@ class Bench:
 
         run = {"streams": connections, "connections": connections, "rps": float(rps.group(1)),
                "requests": int(total.group(1)), "p50_us": latency("50%"), "p99_us": latency("99%")}
+        run["cpu_us_per_request_of"] = cpu_per_request(watched_before, watched_after, run["requests"])
+        run["client_cpu_us_per_request"] = (client_after - client_before) * 1e6 / max(1, run["requests"])
         problems = []
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if non2xx:
@@ -363,14 +392,18 @@ http {{
             wait_for_port(port, process, host=node)
         return process, port
 
+    def start_standin(self):
+        """The trivial gRPC server (E): fixed answers, no backend; the cost of the gRPC hop alone."""
+        port = free_port()
+        standin = self.processes.start("standin", [self.standin, DATA_DIR, "127.0.0.1:%d" % port],
+                                       os.path.join(self.work, "standin.log"))
+        wait_for_port(port, standin)
+        return standin, "127.0.0.1:%d" % port
+
     def overhead(self, nginx_port):
         args = self.args
         backend = "http://127.0.0.1:%d" % nginx_port
-        standin_port = free_port()
-        standin = self.processes.start("standin", [self.standin, DATA_DIR, "127.0.0.1:%d" % standin_port],
-                                       os.path.join(self.work, "standin.log"))
-        wait_for_port(standin_port, standin)
-        e_target = "127.0.0.1:%d" % standin_port
+        standin, e_target = self.start_standin()
         gateway, g_target = self.start_gateway("gateway-nginx", backend, "on")
         host = "127.0.0.1:%d" % nginx_port
         frame_bytes = {}
@@ -467,6 +500,13 @@ http {{
         host = "127.0.0.1:%d" % port
         for op in args.dynamodb_ops:
             self.check_http(backend + "/", op, host, '"Item"' if op == "Get" else "{")
+        # E here too, measured in this section's run: the composed limit L = 1/(1/E + 1/D) bounds what any
+        # gateway can reach. At one stream the hops' latencies add up; at 16-64 streams the processes share
+        # the machine's cores, and the per-request CPU of the gRPC hop and of DynamoDB Local add up the same
+        # way. So when L/D < 0.9, the 0.9 x D target is out of reach for any gateway on this machine.
+        standin, e_target = self.start_standin()
+        e_frame_bytes = {op: self.grpc_check(e_target, op, 10)["response_frame_bytes"] for op in args.dynamodb_ops}
+        watch = {"dynamodb_local": ddb.pid}
         rows = []
         for op in args.dynamodb_ops:
             script = self.wrk_script(op, host)
@@ -474,15 +514,21 @@ http {{
             self.wrk(backend + "/", op, 16, max(1, args.ddb_warmup), script)
             self.h2load(target, op, 16, max(1, args.ddb_warmup), label="warmDG", frame_bytes=frame_bytes[op])
             for streams in args.concurrency:
-                log("dynamodb %s at %d streams: D, G" % (op, streams))
-                d = self.wrk(backend + "/", op, streams, args.duration, script)
+                log("dynamodb %s at %d streams: E, D, G" % (op, streams))
+                self.h2load(e_target, op, streams, max(1, args.warmup), label="warmDE", frame_bytes=e_frame_bytes[op])
+                e = self.h2load(e_target, op, streams, args.duration, label="DE", pid=standin.pid,
+                                frame_bytes=e_frame_bytes[op])
+                d = self.wrk(backend + "/", op, streams, args.duration, script, watch=watch)
                 g = self.h2load(target, op, streams, args.duration, label="DG", pid=gateway.pid,
-                                frame_bytes=frame_bytes[op])
-                rows.append({"op": op, "streams": streams, "D": d, "G": g, "G_over_D": g["rps"] / d["rps"],
-                             "added_p50_us": g["p50_us"] - d["p50_us"]})
+                                frame_bytes=frame_bytes[op], watch=watch)
+                limit = 1.0 / (1.0 / e["rps"] + 1.0 / d["rps"])
+                rows.append({"op": op, "streams": streams, "E": e, "D": d, "G": g, "L_rps": limit,
+                             "G_over_D": g["rps"] / d["rps"], "L_over_D": limit / d["rps"],
+                             "G_over_L": g["rps"] / limit, "added_p50_us": g["p50_us"] - d["p50_us"]})
         for op in args.dynamodb_ops:
             self.grpc_check(target, op, 10)
         self.processes.stop(gateway)
+        self.processes.stop(standin)
         self.processes.stop(ddb)
         self.results["sections"]["dynamodb"] = {"rows": rows}
 
@@ -588,15 +634,23 @@ http {{
                     r["added_p50_us"], fmt(r.get("own_p50_us")), r["G"]["cpu_us_per_request"]))
             lines.append("")
         if "dynamodb" in sections:
-            lines.append("DynamoDB Local: gateway path (G, h2load) vs direct HTTP (D, wrk)")
-            lines.append("%-6s %4s %9s %9s %6s %13s %13s %9s %7s" % (
-                "op", "conc", "D req/s", "G req/s", "G/D", "D p50/p99", "G p50/p99", "+p50 us", "G cpu"))
+            lines.append("DynamoDB Local: gateway path (G, h2load) vs direct HTTP (D, wrk); E = the stand-in gRPC "
+                         "server, L = 1/(1/E + 1/D)")
+            lines.append("(CPU per request in us: G cpu = gateway; DB cpu = DynamoDB Local during D / during G; "
+                         "load = wrk during D / h2load during G)")
+            lines.append("%-6s %4s %9s %9s %9s %9s %6s %6s %6s %13s %13s %9s %7s %11s %9s" % (
+                "op", "conc", "E req/s", "D req/s", "L req/s", "G req/s", "G/D", "L/D", "G/L", "D p50/p99",
+                "G p50/p99", "+p50 us", "G cpu", "DB cpu D/G", "load D/G"))
             for r in sections["dynamodb"]["rows"]:
-                lines.append("%-6s %4d %9.0f %9.0f %6.2f %13s %13s %9.0f %6.1fus" % (
-                    r["op"], r["streams"], r["D"]["rps"], r["G"]["rps"], r["G_over_D"],
+                db = [x.get("cpu_us_per_request_of", {}).get("dynamodb_local") for x in (r["D"], r["G"])]
+                load = [x.get("client_cpu_us_per_request") for x in (r["D"], r["G"])]
+                lines.append("%-6s %4d %9s %9.0f %9s %9.0f %6.2f %6s %6s %13s %13s %9.0f %6.1fus %11s %9s" % (
+                    r["op"], r["streams"], fmt(r.get("E", {}).get("rps")), r["D"]["rps"], fmt(r.get("L_rps")),
+                    r["G"]["rps"], r["G_over_D"], fmt(r.get("L_over_D"), "%.2f"), fmt(r.get("G_over_L"), "%.2f"),
                     "%s/%s" % (fmt(r["D"]["p50_us"]), fmt(r["D"]["p99_us"])),
                     "%s/%s" % (fmt(r["G"]["p50_us"]), fmt(r["G"]["p99_us"])),
-                    r["added_p50_us"], r["G"]["cpu_us_per_request"]))
+                    r["added_p50_us"], r["G"]["cpu_us_per_request"], "%s/%s" % (fmt(db[0]), fmt(db[1])),
+                    "%s/%s" % (fmt(load[0]), fmt(load[1]))))
             lines.append("")
         if "memory" in sections:
             m = sections["memory"]
