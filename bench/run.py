@@ -125,6 +125,19 @@ def cpu_snapshot(watch):
     return {name: cpu_seconds(pid) for name, pid in (watch or {}).items()}
 
 
+def pin_tree(pid, cpus):
+    """Restricts every thread of a process and of its children (nginx's worker) to `cpus`."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        os.sched_setaffinity(int(tid), cpus)
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                children = [int(c) for c in f.read().split()]
+        except OSError:
+            children = []
+        for child in children:
+            pin_tree(child, cpus)
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -148,12 +161,29 @@ class Bench:
         self.standin = os.path.join(self.build, "bench", "altgw_bench_standin")
         self.gateway_bin = args.gateway_bin or os.path.join(self.build, "server", "alternator-gateway")
         self.work = tempfile.mkdtemp(prefix="altgw-bench-")
+        # --pin-backend: the backend (nginx, DynamoDB Local) on the last CPU, everything else on the others.
+        self.backend_cpus = self.front_cpus = None
+        if args.pin_backend:
+            cpus = sorted(os.sched_getaffinity(0))
+            if len(cpus) < 2:
+                raise SystemExit("--pin-backend needs at least 2 CPUs")
+            self.backend_cpus, self.front_cpus = {cpus[-1]}, set(cpus[:-1])
         self.processes = Processes()
         self.failures = []
         self.keep_work = False
         self.results = {"sections": {}}
 
     # ---------------------------------------------------------------- helpers
+
+    def place(self, process, backend):
+        """Under --pin-backend, keeps a started process on its side of the machine."""
+        if self.backend_cpus:
+            pin_tree(process.pid, self.backend_cpus if backend else self.front_cpus)
+
+    def pin_load(self):
+        """preexec_fn for the load generators: the front CPUs under --pin-backend."""
+        cpus = self.front_cpus
+        return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
 
     def run_tool(self, *argv, check=True):
         result = subprocess.run([self.tool] + [str(a) for a in argv], capture_output=True, text=True, timeout=300)
@@ -183,6 +213,7 @@ class Bench:
             "--admin-listen", "127.0.0.1:0"],
             os.path.join(self.work, name + ".log"), env=self.gateway_env())
         wait_for_port(port, process)
+        self.place(process, backend=False)
         return process, "127.0.0.1:%d" % port
 
     def gateway_env(self):
@@ -212,7 +243,8 @@ class Bench:
         cpu_before = cpu_seconds(pid) if pid else None
         watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
         started = time.time()
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=(duration or 600) + 120)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=(duration or 600) + 120,
+                                preexec_fn=self.pin_load())
         elapsed = time.time() - started
         cpu_after = cpu_seconds(pid) if pid else None
         watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
@@ -279,7 +311,8 @@ class Bench:
     def wrk(self, url, op, connections, duration, script, watch=None):
         argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s", "--latency", "-s", script, url]
         watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120,
+                                preexec_fn=self.pin_load())
         watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
         out = result.stdout
         if result.returncode != 0:
@@ -390,6 +423,7 @@ http {{
                                        os.path.join(self.work, "nginx.log"))
         for node in nodes:
             wait_for_port(port, process, host=node)
+        self.place(process, backend=True)
         return process, port
 
     def start_standin(self):
@@ -398,6 +432,7 @@ http {{
         standin = self.processes.start("standin", [self.standin, DATA_DIR, "127.0.0.1:%d" % port],
                                        os.path.join(self.work, "standin.log"))
         wait_for_port(port, standin)
+        self.place(standin, backend=False)
         return standin, "127.0.0.1:%d" % port
 
     def overhead(self, nginx_port):
@@ -488,6 +523,7 @@ http {{
             "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)],
             os.path.join(self.work, "dynamodb-local.log"), env=env)
         wait_for_port(port, ddb, timeout=60)
+        self.place(ddb, backend=True)
         backend = "http://127.0.0.1:%d" % port
         gateway, target = self.start_gateway("gateway-ddb", backend, "off")
         deadline = time.time() + 60
@@ -609,8 +645,10 @@ http {{
     def table(self):
         lines = []
         sections = self.results["sections"]
-        lines.append("Run %s (%s), git %s; load average at start %s, at end %s (2 cores shared: see README)" % (
-            self.results.get("started"), self.results.get("mode"), self.results.get("git"),
+        pinned = self.results.get("settings", {}).get("pin_backend")
+        lines.append("Run %s (%s%s), git %s; load average at start %s, at end %s (2 cores shared: see README)" % (
+            self.results.get("started"), self.results.get("mode"),
+            ", backend pinned to CPU %s" % pinned if pinned else "", self.results.get("git"),
             "/".join("%.1f" % x for x in self.results.get("load_average_at_start", [])),
             "/".join("%.1f" % x for x in self.results.get("load_average_at_end", []))))
         lines.append("")
@@ -682,7 +720,8 @@ http {{
         self.results.update({
             "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "mode": "smoke" if args.smoke else "full", "load_average_at_start": os.getloadavg(),
-            "settings": {"duration_s": args.duration, "concurrency": args.concurrency, "ops": args.ops,
+            "settings": {"pin_backend": sorted(self.backend_cpus) if self.backend_cpus else None,
+                         "duration_s": args.duration, "concurrency": args.concurrency, "ops": args.ops,
                          "h2load_connections_max": args.connections, "nginx_workers": 1,
                          "memory_requests": args.memory_requests},
             "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -751,6 +790,8 @@ def main():
     parser.add_argument("--profile-requests", type=int, default=5000, help="calls counted by callgrind")
     parser.add_argument("--profile-streams", type=int, default=16)
     parser.add_argument("--gateway-preload", default="", help="LD_PRELOAD for the gateway (comparisons)")
+    parser.add_argument("--pin-backend", action="store_true", help="run nginx / DynamoDB Local on the last CPU "
+                        "and everything else on the others, as a database with its own cores would be")
     parser.add_argument("--dynamodb-local-dir", default=os.path.join(ROOT, ".tools", "dynamodb-local"))
     args = parser.parse_args()
     smoke = args.smoke
