@@ -2,6 +2,7 @@
 
 ALTGW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ALTGW_DDB_DIR="$ALTGW_ROOT/.tools/dynamodb-local"
+ALTGW_BUILD="${ALTGW_BUILD_DIR:-$ALTGW_ROOT/build}"   # as scripts/setup.sh builds it
 
 # Prints a free TCP port on 127.0.0.1.
 free_port() {
@@ -34,7 +35,7 @@ start_dynamodb_local() {
 wait_for_gateway() {
   local address="$1"
   for _ in $(seq 1 100); do
-    if ALTGW_PYTHON_STUBS="$ALTGW_ROOT/build/python" /usr/bin/python3 - "$address" <<'PY' 2>/dev/null
+    if ALTGW_PYTHON_STUBS="$ALTGW_BUILD/python" /usr/bin/python3 - "$address" <<'PY' 2>/dev/null
 import os, sys
 sys.path.insert(0, os.environ["ALTGW_PYTHON_STUBS"])
 import grpc, health_pb2, health_pb2_grpc

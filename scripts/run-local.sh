@@ -3,13 +3,15 @@
 # loopback, makes a first call, then serves until Ctrl-C.
 #   scripts/run-local.sh          serve on 127.0.0.1:50051 (ALTGW_LISTEN overrides)
 #   scripts/run-local.sh --once   stop after the first call
+# ALTGW_SKIP_SETUP=1 skips scripts/setup.sh when it has just run (the CTest test of this script uses it,
+# so that no build starts in the build folder while other tests run from it).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$ALTGW_ROOT/scripts/setup.sh"
+if [ "${ALTGW_SKIP_SETUP:-0}" != 1 ]; then "$ALTGW_ROOT/scripts/setup.sh"; fi
 
 LISTEN="${ALTGW_LISTEN:-127.0.0.1:50051}"
-RUN_DIR="$ALTGW_ROOT/build/run"
+RUN_DIR="$ALTGW_BUILD/run"
 mkdir -p "$RUN_DIR"
 DDB_PORT="$(free_port)"
 
@@ -27,14 +29,14 @@ echo "Starting DynamoDB Local on 127.0.0.1:$DDB_PORT (log: $RUN_DIR/dynamodb-loc
 start_dynamodb_local "$DDB_PORT" "$RUN_DIR/dynamodb-local.log"
 
 echo "Starting the gateway on $LISTEN (log: $RUN_DIR/gateway.log)"
-"$ALTGW_ROOT/build/server/alternator-gateway" --listen "$LISTEN" \
+"$ALTGW_BUILD/server/alternator-gateway" --listen "$LISTEN" \
   --backend-endpoints "http://127.0.0.1:$DDB_PORT" --admin-listen "${ALTGW_ADMIN_LISTEN:-127.0.0.1:9090}" \
   >"$RUN_DIR/gateway.log" 2>&1 &
 GW_PID=$!
 wait_for_gateway "$LISTEN"
 
 echo "First call (client/python/quickstart.py):"
-ALTGW_PYTHON_STUBS="$ALTGW_ROOT/build/python" /usr/bin/python3 "$ALTGW_ROOT/client/python/quickstart.py" --address "$LISTEN"
+ALTGW_PYTHON_STUBS="$ALTGW_BUILD/python" /usr/bin/python3 "$ALTGW_ROOT/client/python/quickstart.py" --address "$LISTEN"
 
 if [ "${1:-}" = "--once" ]; then exit 0; fi
 echo "The gateway is serving on $LISTEN. Press Ctrl-C to stop."
