@@ -40,16 +40,27 @@ bool UnaryCall::finished() {
   return finished_;
 }
 
-void UnaryCall::Attach(std::shared_ptr<alternator::BackendCallHandle> backend) {
+void UnaryCall::Attach(const std::shared_ptr<alternator::BackendCallHandle>& backend) {
   {
     absl::MutexLock lock(&mu_);
     if (!finished_) {
-      backend_ = std::move(backend);
+      // Forget the ones that ended, so a long BatchWrite keeps this list as short as its running chunks.
+      std::erase_if(backends_, [](const auto& handle) { return handle.expired(); });
+      backends_.push_back(backend);
       backend_attached_ = true;
       return;
     }
   }
   backend->Cancel();
+}
+
+std::vector<std::shared_ptr<alternator::BackendCallHandle>> UnaryCall::TakeRunningBackends() {
+  std::vector<std::shared_ptr<alternator::BackendCallHandle>> running;
+  for (const auto& handle : backends_) {
+    if (auto backend = handle.lock()) running.push_back(std::move(backend));
+  }
+  backends_.clear();
+  return running;
 }
 
 void UnaryCall::RecordBackend(const alternator::CallStats& stats) {
@@ -64,36 +75,36 @@ bool UnaryCall::Fail(const GatewayError& error) {
     absl::MutexLock lock(&mu_);
     if (finished_) return false;
     finished_ = true;
-    backend_.reset();
+    backends_.clear();
   }
   End(ToGrpcStatus(error), error.reason_name());
   return true;
 }
 
 void UnaryCall::OnCancel() {
-  std::shared_ptr<alternator::BackendCallHandle> backend;
+  std::vector<std::shared_ptr<alternator::BackendCallHandle>> running;
   {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
-    backend = std::move(backend_);
+    running = TakeRunningBackends();
   }
-  if (backend) backend->Cancel();
+  for (const auto& backend : running) backend->Cancel();
   const GatewayError error = GatewayError::Cancelled();
   End(ToGrpcStatus(error), error.reason_name());
 }
 
 void UnaryCall::AbortForShutdown() {
-  std::shared_ptr<alternator::BackendCallHandle> backend;
+  std::vector<std::shared_ptr<alternator::BackendCallHandle>> running;
   bool attached;
   {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     finished_ = true;
-    backend = std::move(backend_);
+    running = TakeRunningBackends();
     attached = backend_attached_;
   }
-  if (backend) backend->Cancel();
+  for (const auto& backend : running) backend->Cancel();
   // A write whose request may have reached the database cannot be called "not applied".
   const GatewayError error =
       method_.write && attached

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -43,9 +44,10 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
   // True once the call has its final status (shed, failed, succeeded, cancelled or aborted).
   bool finished();
 
-  // Keeps the backend request so that a cancellation can abort it (cancels it at once if the call is
-  // already finished).
-  void Attach(std::shared_ptr<alternator::BackendCallHandle> backend);
+  // Remembers a backend request so that a cancellation or a drain abort stops it (cancels it at once if the
+  // call is already finished). A call may have several running at once (BatchWrite's chunks): all of them
+  // are stopped.
+  void Attach(const std::shared_ptr<alternator::BackendCallHandle>& backend);
   // Adds one database request's attempts, time and node to the call's access record.
   void RecordBackend(const alternator::CallStats& stats);
 
@@ -60,7 +62,7 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
       absl::MutexLock lock(&mu_);
       if (finished_) return false;
       finished_ = true;
-      backend_.reset();
+      backends_.clear();
       std::forward<Fill>(fill)();
     }
     End(grpc::Status::OK, "");
@@ -75,6 +77,9 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
   UnaryCall(std::shared_ptr<UnaryRpcBase> rpc, CallTracker* tracker, const MethodInfo& method);
   // Sends the final status (the caller won the race for finished_) and reports the call.
   void End(const grpc::Status& status, const std::string& reason);
+  // Takes the attached requests that are still running (for the one who won the race to finish).
+  std::vector<std::shared_ptr<alternator::BackendCallHandle>> TakeRunningBackends()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // The call's request, response and context stay alive as long as this object does.
   const std::shared_ptr<UnaryRpcBase> rpc_;
@@ -86,7 +91,9 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool backend_attached_ ABSL_GUARDED_BY(mu_) = false;  // a database request was started for the call
-  std::shared_ptr<alternator::BackendCallHandle> backend_ ABSL_GUARDED_BY(mu_);
+  // Weak: a request in flight is kept alive by its transport or retry timer, and one that has finished
+  // must not keep its request body (a BatchWrite chunk can be megabytes) until the call ends.
+  std::vector<std::weak_ptr<alternator::BackendCallHandle>> backends_ ABSL_GUARDED_BY(mu_);
   observability::AccessRecord record_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -313,6 +313,36 @@ TEST_F(GatewayOperationsTest, ACallerCancellingAUnaryCallEndsItAndItsDatabaseReq
   EXPECT_TRUE(Get("tbl").ok());
 }
 
+// A BatchWrite of 60 puts runs as three chunks at once; a caller who goes stops every one of them, not only
+// the one started last.
+TEST_F(GatewayOperationsTest, ACallerCancellingABatchWriteStopsEveryChunkInFlight) {
+  backend_.Script("DescribeTable", {200, kSchema, absl::ZeroDuration()});
+  backend_.Script("BatchWriteItem", {200, R"({"UnprocessedItems":{}})", absl::Seconds(5)});
+  StartGateway();
+  v1::BatchWriteRequest request;
+  for (int i = 0; i < 60; ++i) {
+    v1::WriteEntry* entry = request.add_entries();
+    entry->set_table("tbl");
+    (*entry->mutable_put()->mutable_attributes())["pk"].set_string_value("k" + std::to_string(i));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::BatchWriteResponse response;
+  grpc::Status status;
+  std::thread caller([&] { status = data_->BatchWrite(&context, request, &response); });
+  // The schema lookup and the three chunks reached the stand-in, which holds the chunks for 5 s.
+  ASSERT_TRUE(TimeUntil([&] { return backend_.posts() >= 4; }, absl::Seconds(5))) << backend_.posts();
+  context.TryCancel();
+  caller.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  const std::string cancelled_chunks = R"(altgw_backend_requests_total{node=")" + backend_.endpoint() +
+                                       R"(",operation="BatchWriteItem",outcome="cancelled"} 3)";
+  ASSERT_TRUE(TimeUntil([&] { return server_->metrics_text().find(cancelled_chunks) != std::string::npos; },
+                        absl::Seconds(3)))
+      << server_->metrics_text();
+  EXPECT_EQ(backend_.posts(), 4) << "a cancelled chunk was sent again";
+}
+
 // While other calls keep the gRPC thread busy, a call's handler runs on the HTTP client's event loop
 // (ServeGatewayUnary); without the built-in client it stays on the gRPC thread. Either way every call is
 // answered once, and a call whose deadline passes ends without waiting for the database.
