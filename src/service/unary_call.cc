@@ -1,5 +1,7 @@
 #include "service/unary_call.h"
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 
 namespace altgw::service {
@@ -45,7 +47,9 @@ void UnaryCall::Attach(const std::shared_ptr<alternator::BackendCallHandle>& bac
     absl::MutexLock lock(&mu_);
     if (!finished_) {
       // Forget the ones that ended, so a long BatchWrite keeps this list as short as its running chunks.
-      std::erase_if(backends_, [](const auto& handle) { return handle.expired(); });
+      backends_.erase(std::remove_if(backends_.begin(), backends_.end(),
+                                     [](const auto& handle) { return handle.expired(); }),
+                      backends_.end());
       backends_.push_back(backend);
       backend_attached_ = true;
       return;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "alternator/backend_client.h"
@@ -92,8 +93,9 @@ class UnaryCall : public TrackedCall, public RpcListener, public std::enable_sha
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool backend_attached_ ABSL_GUARDED_BY(mu_) = false;  // a database request was started for the call
   // Weak: a request in flight is kept alive by its transport or retry timer, and one that has finished
-  // must not keep its request body (a BatchWrite chunk can be megabytes) until the call ends.
-  std::vector<std::weak_ptr<alternator::BackendCallHandle>> backends_ ABSL_GUARDED_BY(mu_);
+  // must not keep its request body (a BatchWrite chunk can be megabytes) until the call ends. Most calls
+  // have one request: it is held inline, with no allocation per call.
+  absl::InlinedVector<std::weak_ptr<alternator::BackendCallHandle>, 1> backends_ ABSL_GUARDED_BY(mu_);
   observability::AccessRecord record_ ABSL_GUARDED_BY(mu_);
 };
 
