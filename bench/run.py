@@ -116,13 +116,8 @@ def children_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu_per_request(before, after, requests):
-    """CPU microseconds per request of each watched process, from two {name: (pid, seconds)} snapshots."""
-    return {name: (after[name] - before[name]) * 1e6 / max(1, requests) for name in before}
-
-
 def cpu_snapshot(watch):
-    return {name: cpu_seconds(pid) for name, pid in (watch or {}).items()}
+    return {name: cpu_seconds(pid) for name, pid in watch.items()}
 
 
 def pin_tree(pid, cpus):
@@ -180,10 +175,18 @@ class Bench:
         if self.backend_cpus:
             pin_tree(process.pid, self.backend_cpus if backend else self.front_cpus)
 
-    def pin_load(self):
-        """preexec_fn for the load generators: the front CPUs under --pin-backend."""
+    def run_load(self, argv, timeout, watch):
+        """Runs a load generator (on the front CPUs under --pin-backend). Returns its result, the wall time,
+        the CPU seconds each watched process ({name: pid}) used meanwhile, and the generator's own."""
         cpus = self.front_cpus
-        return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+        before, client_before = cpu_snapshot(watch), children_cpu_seconds()
+        started = time.time()
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        elapsed = time.time() - started
+        after, client_after = cpu_snapshot(watch), children_cpu_seconds()
+        used = {name: after[name] - before[name] for name in watch}
+        return result, elapsed, used, client_after - client_before
 
     def run_tool(self, *argv, check=True):
         result = subprocess.run([self.tool] + [str(a) for a in argv], capture_output=True, text=True, timeout=300)
@@ -240,14 +243,11 @@ class Bench:
         else:
             argv += ["-D%d" % duration, "--log-file=" + log_path]
         argv.append("http://%s%s%s" % (target, SERVICE_PATH, op))
-        cpu_before = cpu_seconds(pid) if pid else None
-        watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
-        started = time.time()
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=(duration or 600) + 120,
-                                preexec_fn=self.pin_load())
-        elapsed = time.time() - started
-        cpu_after = cpu_seconds(pid) if pid else None
-        watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
+        watched = dict(watch or {})
+        if pid:
+            watched[None] = pid  # the server under test
+        result, elapsed, used, client_used = self.run_load(argv, (duration or 600) + 120, watched)
+        server_used = used.pop(None, None)
         out = result.stdout
         if result.returncode != 0:
             raise BenchFailure("h2load failed (%d): %s %s" % (result.returncode, out[-2000:], result.stderr[-2000:]))
@@ -262,11 +262,11 @@ class Bench:
         run = {"streams": streams, "connections": connections, "streams_per_connection": per_connection,
                "rps": float(m.group(3)), "requests": succeeded, "failed": failed + errored + timeouts,
                "data_bytes": data_bytes}
-        if cpu_before is not None:
-            run["cpu_us_per_request"] = (cpu_after - cpu_before) * 1e6 / max(1, succeeded)
-            run["cpu_cores"] = (cpu_after - cpu_before) / elapsed
-        run["cpu_us_per_request_of"] = cpu_per_request(watched_before, watched_after, succeeded)
-        run["client_cpu_us_per_request"] = (client_after - client_before) * 1e6 / max(1, succeeded)
+        if server_used is not None:
+            run["cpu_us_per_request"] = server_used * 1e6 / max(1, succeeded)
+            run["cpu_cores"] = server_used / elapsed
+        run["cpu_us_per_request_of"] = {name: cpu * 1e6 / max(1, succeeded) for name, cpu in used.items()}
+        run["client_cpu_us_per_request"] = client_used * 1e6 / max(1, succeeded)
         if requests is None:
             latencies = []
             with open(log_path) as f:
@@ -310,10 +310,7 @@ class Bench:
 
     def wrk(self, url, op, connections, duration, script, watch=None):
         argv = ["wrk", "-t1", "-c%d" % connections, "-d%ds" % duration, "--timeout", "10s", "--latency", "-s", script, url]
-        watched_before, client_before = cpu_snapshot(watch), children_cpu_seconds()
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120,
-                                preexec_fn=self.pin_load())
-        watched_after, client_after = cpu_snapshot(watch), children_cpu_seconds()
+        result, _, used, client_used = self.run_load(argv, duration + 120, watch or {})
         out = result.stdout
         if result.returncode != 0:
             raise BenchFailure("wrk failed (%d): %s %s" % (result.returncode, out[-2000:], result.stderr[-2000:]))
@@ -330,8 +327,8 @@ class Bench:
 
         run = {"streams": connections, "connections": connections, "rps": float(rps.group(1)),
                "requests": int(total.group(1)), "p50_us": latency("50%"), "p99_us": latency("99%")}
-        run["cpu_us_per_request_of"] = cpu_per_request(watched_before, watched_after, run["requests"])
-        run["client_cpu_us_per_request"] = (client_after - client_before) * 1e6 / max(1, run["requests"])
+        run["cpu_us_per_request_of"] = {name: cpu * 1e6 / max(1, run["requests"]) for name, cpu in used.items()}
+        run["client_cpu_us_per_request"] = client_used * 1e6 / max(1, run["requests"])
         problems = []
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         if non2xx:
