@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "bench_data.h"
 #include "benchmark/benchmark.h"
+#include "model/answer.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/item_requests.h"
@@ -71,8 +72,18 @@ void BM_ParseAndDecodeGetAnswer(benchmark::State& state) {
   const std::string text = ReadFile(DataDir() + "/GetItem.json");
   const model::TableSchema schema = BenchSchema(DataDir());
   for (auto _ : state) {
-    auto response = model::ParseGetResponse(json::parse(text), schema);
+    std::optional<model::Answer> answer = model::Answer::Parse(text);
+    auto response = model::ParseGetResponse(*answer, schema);
     benchmark::DoNotOptimize(response);
+  }
+}
+
+// What answers read through Answer::json() pay (writes, tables, batches): the same GetItem answer.
+void BM_ParseGetAnswerAsJson(benchmark::State& state) {
+  const std::string text = ReadFile(DataDir() + "/GetItem.json");
+  for (auto _ : state) {
+    std::optional<model::Answer> answer = model::Answer::Parse(text);
+    benchmark::DoNotOptimize(answer->json());
   }
 }
 
@@ -82,7 +93,8 @@ void BM_ParseAndDecodeQueryAnswer(benchmark::State& state) {
   auto tokens = model::PageTokenCodec::Create({"bench-key"}, absl::Hours(24));
   const absl::Time now = absl::Now();
   for (auto _ : state) {
-    auto response = model::ParseQueryResponse(json::parse(text), "binding", *tokens, now, schema);
+    std::optional<model::Answer> answer = model::Answer::Parse(text);
+    auto response = model::ParseQueryResponse(*answer, "binding", *tokens, now, schema);
     benchmark::DoNotOptimize(response);
   }
 }
@@ -200,6 +212,7 @@ BENCHMARK(BM_EncodeItem);
 BENCHMARK(BM_EncodeItemAndDump);
 BENCHMARK(BM_DecodeItem);
 BENCHMARK(BM_ParseAndDecodeGetAnswer);
+BENCHMARK(BM_ParseGetAnswerAsJson);
 BENCHMARK(BM_ParseAndDecodeQueryAnswer);
 BENCHMARK(BM_TranslateGet);
 BENCHMARK(BM_TranslatePut);

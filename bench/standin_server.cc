@@ -24,10 +24,11 @@ class StandInDataService final : public v1::DataService::CallbackService {
  public:
   explicit StandInDataService(const std::string& data_dir) {
     const model::TableSchema schema = BenchSchema(data_dir);
-    auto get = model::ParseGetResponse(CannedAnswer(data_dir, "GetItem"), schema);
+    auto get = model::ParseGetResponse(model::Answer::FromJson(CannedAnswer(data_dir, "GetItem")), schema);
     auto put = model::ParsePutResponse(CannedAnswer(data_dir, "PutItem"), model::WriteAnswer());
     auto tokens = model::PageTokenCodec::Create({model::PageTokenCodec::RandomKey()}, absl::Hours(24));
-    auto query = model::ParseQueryResponse(CannedAnswer(data_dir, "Query"), "binding", *tokens, absl::Now(), schema);
+    auto query = model::ParseQueryResponse(model::Answer::FromJson(CannedAnswer(data_dir, "Query")), "binding",
+                                           *tokens, absl::Now(), schema);
     if (!get.ok() || !put.ok() || !query.ok()) throw std::runtime_error("canned answers do not decode");
     get_ = *std::move(get);
     put_ = *std::move(put);

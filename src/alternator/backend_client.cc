@@ -7,14 +7,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "alternator/answer_json.h"
 #include "alternator/backend_error.h"
 #include "alternator/compression.h"
 
 namespace altgw::alternator {
 namespace {
 
-using nlohmann::json;
 using Outcome = HttpResponse::Outcome;
 
 routing::AttemptResult HealthOf(const HttpResponse& response) {
@@ -113,7 +111,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   // Starts the next attempt on the next node of the plan, or finishes with `last_error_`.
   // `on_caller_thread`: called from Execute(), where `done` must not run (it is deferred to the scheduler).
   void NextAttempt(bool on_caller_thread = false) {
-    auto finish = [this, on_caller_thread](ErrorOr<json> result) {
+    auto finish = [this, on_caller_thread](ErrorOr<model::Answer> result) {
       if (on_caller_thread) {
         FinishLater(std::move(result));
       } else {
@@ -273,13 +271,13 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
 
   void OnAnswer(const HttpResponse& response) {
     if (response.status == 200) {
-      json body = ParseAnswerJson(response.body);
-      if (body.is_discarded() || !body.is_object()) {
+      std::optional<model::Answer> answer = model::Answer::Parse(response.body);
+      if (!answer) {
         Finish(GatewayError::BackendError("MalformedResponse",
                                           absl::StrCat(call_.operation, " answer is not a JSON object")));
         return;
       }
-      Finish(std::move(body));
+      Finish(*std::move(answer));
       return;
     }
     MappedError mapped = MapBackendError(response.status, ParseBackendError(response.body), call_);
@@ -322,7 +320,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
     }
   }
 
-  void Finish(ErrorOr<json> result) {
+  void Finish(ErrorOr<model::Answer> result) {
     if (finished_.exchange(true)) return;
     CallStats stats;
     {
@@ -337,7 +335,7 @@ class BackendClient::Call final : public BackendCallHandle, public std::enable_s
   }
 
   // Finish() on the scheduler thread, for paths that run on the caller's thread (Execute(), Cancel()).
-  void FinishLater(ErrorOr<json> result) {
+  void FinishLater(ErrorOr<model::Answer> result) {
     client_.scheduler_.RunAfter(absl::ZeroDuration(),
                                 [self = shared_from_this(), result = std::move(result)]() mutable {
                                   self->Finish(std::move(result));

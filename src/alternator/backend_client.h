@@ -21,8 +21,8 @@
 #include "alternator/sigv4.h"
 #include "common/error_or.h"
 #include "common/scheduler.h"
+#include "model/answer.h"
 #include "model/backend_call.h"
-#include "nlohmann/json.hpp"
 #include "routing/router.h"
 
 namespace altgw::alternator {
@@ -67,7 +67,7 @@ class BackendCallHandle {
 
 class BackendClient {
  public:
-  using Callback = absl::AnyInvocable<void(ErrorOr<nlohmann::json> answer, const CallStats& stats) &&>;
+  using Callback = absl::AnyInvocable<void(ErrorOr<model::Answer> answer, const CallStats& stats) &&>;
 
   BackendClient(HttpTransport& transport, routing::Router& router, Scheduler& scheduler,
                 BackendClientOptions options);

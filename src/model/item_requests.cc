@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "model/answer_items.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/key_codec.h"
@@ -240,10 +241,10 @@ ErrorOr<v1::PutResponse> ParsePutResponse(const json& body, const WriteAnswer& a
   return response;
 }
 
-ErrorOr<v1::GetResponse> ParseGetResponse(const json& body, const TableSchema& schema) {
+ErrorOr<v1::GetResponse> ParseGetResponse(const Answer& answer, const TableSchema& schema) {
   v1::GetResponse response;
-  auto item = body.find("Item");
-  if (item == body.end()) return response;
+  std::optional<simdjson::dom::element> item = LastMember(answer.root(), "Item");
+  if (!item) return response;
   response.set_found(true);
   if (absl::Status s = DecodeAttributes(*item, response.mutable_item()); !s.ok()) {
     return MalformedAnswer("GetItem", s);

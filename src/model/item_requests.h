@@ -5,6 +5,7 @@
 
 #include "alternator/gateway/v1/data_service.pb.h"
 #include "common/error_or.h"
+#include "model/answer.h"
 #include "model/backend_call.h"
 #include "model/table_schema.h"
 #include "model/value_codec.h"
@@ -34,7 +35,7 @@ ErrorOr<VersionExpectation> ParseVersionRead(const nlohmann::json& body, const T
 
 // Answers. A malformed answer is a BACKEND_ERROR.
 ErrorOr<v1::PutResponse> ParsePutResponse(const nlohmann::json& body, const WriteAnswer& answer);
-ErrorOr<v1::GetResponse> ParseGetResponse(const nlohmann::json& body, const TableSchema& schema);
+ErrorOr<v1::GetResponse> ParseGetResponse(const Answer& answer, const TableSchema& schema);
 ErrorOr<v1::DeleteResponse> ParseDeleteResponse(const nlohmann::json& body);
 ErrorOr<v1::UpdateResponse> ParseUpdateResponse(const nlohmann::json& body, const WriteAnswer& answer);
 

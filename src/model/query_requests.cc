@@ -1,6 +1,7 @@
 #include "model/query_requests.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/answer_items.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/item_requests.h"
@@ -213,28 +214,14 @@ ErrorOr<QueryCall> TranslateQuery(const v1::QueryRequest& request, const TableSc
   return out;
 }
 
-ErrorOr<v1::QueryResponse> ParseQueryResponse(const json& body, const std::string& binding,
+ErrorOr<v1::QueryResponse> ParseQueryResponse(const Answer& answer, const std::string& binding,
                                               const PageTokenCodec& tokens, absl::Time now,
                                               const TableSchema& schema) {
   v1::QueryResponse response;
-  auto items = body.find("Items");
-  if (items != body.end()) {
-    if (!items->is_array()) return MalformedAnswer("Query", absl::InternalError("Items is not a list"));
-    response.mutable_items()->Reserve(static_cast<int>(items->size()));
-    for (const json& item : *items) {
-      v1::Item* added = response.add_items();
-      if (absl::Status s = DecodeAttributes(item, added->mutable_attributes()); !s.ok()) {
-        return MalformedAnswer("Query", s);
-      }
-      FillVersion(schema, added->attributes(), added);
-    }
-  }
-  if (auto scanned = body.find("ScannedCount"); scanned != body.end() && scanned->is_number_unsigned()) {
-    response.set_scanned_count(scanned->get<uint32_t>());
-  }
-  if (auto last = body.find("LastEvaluatedKey"); last != body.end() && last->is_object()) {
-    response.set_next_page_token(tokens.Encode(binding, last->dump(), now));
-  }
+  ErrorOr<ItemsPage> page = ParseItemsPage(answer, "Query", schema, response.mutable_items());
+  if (!page.ok()) return std::move(page).error();
+  response.set_scanned_count(page->scanned_count);
+  if (page->last_key) response.set_next_page_token(tokens.Encode(binding, *page->last_key, now));
   return response;
 }
 

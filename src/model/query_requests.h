@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "alternator/gateway/v1/data_service.pb.h"
 #include "common/error_or.h"
+#include "model/answer.h"
 #include "model/backend_call.h"
 #include "model/page_token.h"
 #include "model/table_schema.h"
@@ -25,7 +26,7 @@ ErrorOr<QueryCall> TranslateQuery(const v1::QueryRequest& request, const TableSc
                                   const PageTokenCodec& tokens, absl::Time now);
 
 // Items of versioned tables get their `version` from `schema`.
-ErrorOr<v1::QueryResponse> ParseQueryResponse(const nlohmann::json& body, const std::string& binding,
+ErrorOr<v1::QueryResponse> ParseQueryResponse(const Answer& answer, const std::string& binding,
                                               const PageTokenCodec& tokens, absl::Time now,
                                               const TableSchema& schema);
 

@@ -1,6 +1,7 @@
 #include "model/scan_requests.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/answer_items.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/item_requests.h"
@@ -91,23 +92,12 @@ ErrorOr<ScanPlan> TranslateScan(const v1::ScanRequest& request, const TableSchem
   return plan;
 }
 
-ErrorOr<ScanPage> ParseScanPage(const json& body, const TableSchema& schema, v1::ScanResponse* out) {
+ErrorOr<ScanPage> ParseScanPage(const Answer& answer, const TableSchema& schema, v1::ScanResponse* out) {
+  ErrorOr<ItemsPage> items = ParseItemsPage(answer, "Scan", schema, out->mutable_items());
+  if (!items.ok()) return std::move(items).error();
   ScanPage page;
-  auto items = body.find("Items");
-  if (items != body.end()) {
-    if (!items->is_array()) return MalformedAnswer("Scan", absl::InternalError("Items is not a list"));
-    for (const json& item : *items) {
-      v1::Item* added = out->add_items();
-      if (absl::Status s = DecodeAttributes(item, added->mutable_attributes()); !s.ok()) {
-        return MalformedAnswer("Scan", s);
-      }
-      FillVersion(schema, added->attributes(), added);
-    }
-  }
-  if (auto scanned = body.find("ScannedCount"); scanned != body.end() && scanned->is_number_unsigned()) {
-    page.scanned_count = scanned->get<uint32_t>();
-  }
-  if (auto last = body.find("LastEvaluatedKey"); last != body.end() && last->is_object()) page.last_key = *last;
+  page.scanned_count = items->scanned_count;
+  if (items->last_key) page.last_key = json::parse(*items->last_key);
   return page;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "alternator/gateway/v1/data_service.pb.h"
 #include "common/error_or.h"
+#include "model/answer.h"
 #include "model/backend_call.h"
 #include "model/page_token.h"
 #include "model/table_schema.h"
@@ -55,7 +56,7 @@ struct ScanPage {
 };
 
 // Parses one Scan answer, appending its items to `out->items` (versions filled for versioned tables).
-ErrorOr<ScanPage> ParseScanPage(const nlohmann::json& body, const TableSchema& schema, v1::ScanResponse* out);
+ErrorOr<ScanPage> ParseScanPage(const Answer& answer, const TableSchema& schema, v1::ScanResponse* out);
 
 }  // namespace altgw::model
 

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "model/answer_items.h"
 #include "model/limits.h"
 
 namespace altgw::model {
@@ -209,7 +210,7 @@ json ValueEncoder::EncodeAttributes(const AttributeMap& attributes, const FieldR
   return out;
 }
 
-absl::Status DecodeNumber(const std::string& text, v1::Number* out) {
+absl::Status DecodeNumber(absl::string_view text, v1::Number* out) {
   auto number = Decimal::Parse(text);
   if (!number.ok()) {
     return absl::InternalError(absl::StrCat("database returned an invalid number \"", text,
@@ -223,78 +224,179 @@ absl::Status DecodeNumber(const std::string& text, v1::Number* out) {
   return absl::OkStatus();
 }
 
-absl::Status DecodeValue(const json& in, v1::Value* out) {
-  if (!in.is_object() || in.size() != 1) {
-    return absl::InternalError("database returned an attribute value that is not a one-key object");
+namespace {
+
+// The decoder reads answers in either of two forms, with the same rules and the same errors: a simdjson
+// DOM element (answers parsed by model::Answer, on the hot path) or an nlohmann::json value (answers the
+// rest of the model reads that way, and tests). A reader tells the decoder what a node holds.
+struct NlohmannReader {
+  using Node = const json*;
+  static std::optional<absl::string_view> String(Node node) {
+    if (!node->is_string()) return std::nullopt;
+    return absl::string_view(node->get_ref<const std::string&>());
   }
-  const auto first = in.begin();
-  const std::string& tag = first.key();
-  const json& body = first.value();
-  auto bad = [&tag]() {
-    return absl::InternalError(absl::StrCat("database returned a malformed ", tag, " value"));
-  };
-  if (tag == "S") {
-    if (!body.is_string()) return bad();
-    out->set_string_value(body.get<std::string>());
-  } else if (tag == "N") {
-    if (!body.is_string()) return bad();
-    return DecodeNumber(body.get_ref<const std::string&>(), out->mutable_number_value());
-  } else if (tag == "B") {
-    if (!body.is_string() || !absl::Base64Unescape(body.get_ref<const std::string&>(),
-                                                   out->mutable_bytes_value())) {
-      return bad();
+  static std::optional<bool> Bool(Node node) {
+    if (!node->is_boolean()) return std::nullopt;
+    return node->get<bool>();
+  }
+  // Calls `f(element)` for each element while it returns OK; nullopt when `node` is not an array.
+  template <typename F>
+  static std::optional<absl::Status> ForEachElement(Node node, F f) {
+    if (!node->is_array()) return std::nullopt;
+    for (const json& element : *node) {
+      if (absl::Status s = f(&element); !s.ok()) return s;
     }
-  } else if (tag == "BOOL") {
-    if (!body.is_boolean()) return bad();
-    out->set_bool_value(body.get<bool>());
-  } else if (tag == "NULL") {
-    // DynamoDB's only NULL value is {"NULL": true}; anything else is a malformed answer.
-    if (!body.is_boolean() || !body.get<bool>()) return bad();
-    out->set_null_value(v1::NULL_VALUE);
-  } else if (tag == "L") {
-    if (!body.is_array()) return bad();
-    auto* list = out->mutable_list_value()->mutable_values();
-    list->Reserve(static_cast<int>(body.size()));
-    for (const json& element : body) {
-      if (absl::Status s = DecodeValue(element, list->Add()); !s.ok()) return s;
+    return absl::OkStatus();
+  }
+  // Calls `f(name, value)` for each member while it returns OK; nullopt when `node` is not an object.
+  template <typename F>
+  static std::optional<absl::Status> ForEachMember(Node node, F f) {
+    if (!node->is_object()) return std::nullopt;
+    for (const auto& [name, value] : node->items()) {
+      if (absl::Status s = f(absl::string_view(name), &value); !s.ok()) return s;
     }
-  } else if (tag == "M") {
-    if (!body.is_object()) return bad();
-    return DecodeAttributes(body, out->mutable_map_value()->mutable_fields());
-  } else if (tag == "SS") {
-    if (!body.is_array()) return bad();
-    auto* set = out->mutable_string_set()->mutable_values();
-    for (const json& element : body) {
-      if (!element.is_string()) return bad();
-      set->Add(element.get<std::string>());
+    return absl::OkStatus();
+  }
+  static bool IsObject(Node node) { return node->is_object(); }
+};
+
+struct DomReader {
+  using Node = simdjson::dom::element;
+  static std::optional<absl::string_view> String(Node node) {
+    std::string_view text;
+    if (node.get(text) != simdjson::SUCCESS) return std::nullopt;
+    return absl::string_view(text.data(), text.size());
+  }
+  static std::optional<bool> Bool(Node node) {
+    bool value;
+    if (node.get(value) != simdjson::SUCCESS) return std::nullopt;
+    return value;
+  }
+  template <typename F>
+  static std::optional<absl::Status> ForEachElement(Node node, F f) {
+    simdjson::dom::array array;
+    if (node.get(array) != simdjson::SUCCESS) return std::nullopt;
+    for (simdjson::dom::element element : array) {
+      if (absl::Status s = f(element); !s.ok()) return s;
     }
-  } else if (tag == "NS") {
-    if (!body.is_array()) return bad();
-    auto* set = out->mutable_number_set()->mutable_values();
-    for (const json& element : body) {
-      if (!element.is_string()) return bad();
-      if (absl::Status s = DecodeNumber(element.get_ref<const std::string&>(), set->Add()); !s.ok()) return s;
-    }
-  } else if (tag == "BS") {
-    if (!body.is_array()) return bad();
-    auto* set = out->mutable_bytes_set()->mutable_values();
-    for (const json& element : body) {
-      if (!element.is_string() || !absl::Base64Unescape(element.get_ref<const std::string&>(), set->Add())) {
-        return bad();
+    return absl::OkStatus();
+  }
+  template <typename F>
+  static std::optional<absl::Status> ForEachMember(Node node, F f) {
+    simdjson::dom::object object;
+    if (node.get(object) != simdjson::SUCCESS) return std::nullopt;
+    for (simdjson::dom::key_value_pair member : object) {
+      if (absl::Status s = f(absl::string_view(member.key.data(), member.key.size()), member.value); !s.ok()) {
+        return s;
       }
     }
+    return absl::OkStatus();
+  }
+  static bool IsObject(Node node) { return node.is_object(); }
+};
+
+template <typename Reader>
+absl::Status DecodeAttributesWith(typename Reader::Node in, AttributeMap* out);
+
+template <typename Reader>
+absl::Status DecodeValueWith(typename Reader::Node in, v1::Value* out) {
+  using Node = typename Reader::Node;
+  // One member: its name is the type. A simdjson object keeps repeated names, where nlohmann keeps the last
+  // value of a name, so "one member" is "one name", and the last value counts.
+  absl::string_view tag;
+  std::optional<Node> body;
+  bool one_name = true;
+  const bool is_object = Reader::ForEachMember(in, [&](absl::string_view name, Node value) {
+                           if (body && name != tag) one_name = false;
+                           tag = name;
+                           body.emplace(value);
+                           return absl::OkStatus();
+                         }).has_value();
+  if (!is_object || !body || !one_name) {
+    return absl::InternalError("database returned an attribute value that is not a one-key object");
+  }
+  auto bad = [tag]() -> absl::Status {
+    return absl::InternalError(absl::StrCat("database returned a malformed ", tag, " value"));
+  };
+  // A member of an element set: the decoder of one element, called by ForEachElement.
+  auto strings_into = [&](auto* values, auto decode) -> absl::Status {
+    std::optional<absl::Status> s = Reader::ForEachElement(*body, [&](Node element) -> absl::Status {
+      std::optional<absl::string_view> text = Reader::String(element);
+      if (!text) return bad();
+      return decode(*text, values->Add());
+    });
+    return s ? *s : bad();
+  };
+  if (tag == "S") {
+    std::optional<absl::string_view> text = Reader::String(*body);
+    if (!text) return bad();
+    out->set_string_value(std::string(*text));
+  } else if (tag == "N") {
+    std::optional<absl::string_view> text = Reader::String(*body);
+    if (!text) return bad();
+    return DecodeNumber(*text, out->mutable_number_value());
+  } else if (tag == "B") {
+    std::optional<absl::string_view> text = Reader::String(*body);
+    if (!text || !absl::Base64Unescape(*text, out->mutable_bytes_value())) return bad();
+  } else if (tag == "BOOL") {
+    std::optional<bool> value = Reader::Bool(*body);
+    if (!value) return bad();
+    out->set_bool_value(*value);
+  } else if (tag == "NULL") {
+    // DynamoDB's only NULL value is {"NULL": true}; anything else is a malformed answer.
+    std::optional<bool> value = Reader::Bool(*body);
+    if (!value || !*value) return bad();
+    out->set_null_value(v1::NULL_VALUE);
+  } else if (tag == "L") {
+    auto* list = out->mutable_list_value()->mutable_values();
+    std::optional<absl::Status> s =
+        Reader::ForEachElement(*body, [&](Node element) { return DecodeValueWith<Reader>(element, list->Add()); });
+    if (!s) return bad();
+    return *s;
+  } else if (tag == "M") {
+    if (!Reader::IsObject(*body)) return bad();
+    return DecodeAttributesWith<Reader>(*body, out->mutable_map_value()->mutable_fields());
+  } else if (tag == "SS") {
+    return strings_into(out->mutable_string_set()->mutable_values(), [](absl::string_view text, std::string* element) {
+      element->assign(text.data(), text.size());
+      return absl::OkStatus();
+    });
+  } else if (tag == "NS") {
+    return strings_into(out->mutable_number_set()->mutable_values(),
+                        [](absl::string_view text, v1::Number* element) { return DecodeNumber(text, element); });
+  } else if (tag == "BS") {
+    return strings_into(out->mutable_bytes_set()->mutable_values(),
+                        [&bad](absl::string_view text, std::string* element) {
+                          return absl::Base64Unescape(text, element) ? absl::OkStatus() : bad();
+                        });
   } else {
     return absl::InternalError(absl::StrCat("database returned an unknown attribute type \"", tag, "\""));
   }
   return absl::OkStatus();
 }
 
+template <typename Reader>
+absl::Status DecodeAttributesWith(typename Reader::Node in, AttributeMap* out) {
+  std::optional<absl::Status> s =
+      Reader::ForEachMember(in, [out](absl::string_view name, typename Reader::Node value) {
+        v1::Value& decoded = (*out)[std::string(name)];
+        decoded.Clear();  // a repeated name: the last one counts, as in nlohmann's parser
+        return DecodeValueWith<Reader>(value, &decoded);
+      });
+  if (!s) return absl::InternalError("database returned an item that is not an object");
+  return *s;
+}
+
+}  // namespace
+
+absl::Status DecodeValue(const json& in, v1::Value* out) { return DecodeValueWith<NlohmannReader>(&in, out); }
+
 absl::Status DecodeAttributes(const json& in, AttributeMap* out) {
-  if (!in.is_object()) return absl::InternalError("database returned an item that is not an object");
-  for (const auto& [name, value] : in.items()) {
-    if (absl::Status s = DecodeValue(value, &(*out)[name]); !s.ok()) return s;
-  }
-  return absl::OkStatus();
+  return DecodeAttributesWith<NlohmannReader>(&in, out);
+}
+
+absl::Status DecodeAttributes(simdjson::dom::element in, AttributeMap* out) {
+  return DecodeAttributesWith<DomReader>(in, out);
 }
 
 }  // namespace altgw::model

@@ -51,12 +51,13 @@ bool CheckAttributeName(absl::string_view name, const FieldRef& field, Violation
 size_t NumberStorageSize(const Decimal& number);
 
 // The typed value of a DynamoDB AttributeValue from a backend answer. Numbers are canonicalised: integers
-// that fit in int64 come back as `integer`, everything else as the canonical `decimal` string.
+// that fit in int64 come back as `integer`, everything else as the canonical `decimal` string. The parsers
+// of item-carrying answers decode the answer's simdjson document with the same rules (answer_items.h).
 absl::Status DecodeValue(const nlohmann::json& json, v1::Value* out);
 // A DynamoDB item/key object into an attribute map.
 absl::Status DecodeAttributes(const nlohmann::json& json, AttributeMap* out);
 // The typed form of a canonical number string from the backend.
-absl::Status DecodeNumber(const std::string& text, v1::Number* out);
+absl::Status DecodeNumber(absl::string_view text, v1::Number* out);
 
 }  // namespace altgw::model
 

@@ -75,18 +75,18 @@ class BatchGetRun : public std::enable_shared_from_this<BatchGetRun> {
     auto self = shared_from_this();
     const int retry = work.retry;
     gateway_.backend.Execute(model::BatchGetCall(work.request_items), call_->deadline(),
-                             [self, retry](ErrorOr<json> answer, const alternator::CallStats& stats) {
+                             [self, retry](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
                                self->call_->RecordBackend(stats);
                                self->OnAnswer(retry, std::move(answer));
                              });
   }
 
-  void OnAnswer(int retry, ErrorOr<json> answer) {
+  void OnAnswer(int retry, ErrorOr<model::Answer> answer) {
     if (!answer.ok()) {
       Fail(answer.error());
       return;
     }
-    ErrorOr<model::BatchGetAnswer> parsed = model::ParseBatchGetAnswer(*answer, LookupIn(schemas_));
+    ErrorOr<model::BatchGetAnswer> parsed = model::ParseBatchGetAnswer(answer->json(), LookupIn(schemas_));
     if (!parsed.ok()) {
       Fail(parsed.error());
       return;
@@ -211,13 +211,13 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
     // Attached so a cancellation or a drain abort stops it, and a drain abort knows a write was sent.
     call_->Attach(gateway_.backend.Execute(model::BatchWriteCall(shared_work->request_items, shared_work->partition_keys),
                              call_->deadline(),
-                             [self, shared_work](ErrorOr<json> answer, const alternator::CallStats& stats) {
+                             [self, shared_work](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
                                self->call_->RecordBackend(stats);
                                self->OnAnswer(std::move(*shared_work), std::move(answer));
                              }));
   }
 
-  void OnAnswer(Work work, ErrorOr<json> answer) {
+  void OnAnswer(Work work, ErrorOr<model::Answer> answer) {
     if (!answer.ok()) {
       // The whole chunk failed: each of its entries gets the error (WRITE_OUTCOME_UNKNOWN when it may have
       // been applied; otherwise it was not).
@@ -230,7 +230,8 @@ class BatchWriteRun : public std::enable_shared_from_this<BatchWriteRun> {
       return;
     }
     json unprocessed = json::object();
-    if (auto it = answer->find("UnprocessedItems"); it != answer->end() && it->is_object()) unprocessed = *it;
+    const json& body = answer->json();
+    if (auto it = body.find("UnprocessedItems"); it != body.end() && it->is_object()) unprocessed = *it;
     ErrorOr<std::vector<std::string>> ids = model::UnprocessedEntryIds(unprocessed, LookupIn(schemas_));
     absl::flat_hash_set<std::string> pending;
     if (ids.ok()) pending.insert(ids->begin(), ids->end());

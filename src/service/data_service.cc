@@ -21,13 +21,14 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
                      v1::PutResponse* response, SchemaPtr schema, int attempt) {
   auto handle = gateway.backend.Execute(
       model::VersionReadCall(*schema, model::EncodedKeyOfItem(*schema, *request)), call->deadline(),
-      [&gateway, call, request, response, schema, attempt](ErrorOr<json> read, const alternator::CallStats& stats) {
+      [&gateway, call, request, response, schema, attempt](ErrorOr<model::Answer> read,
+                                                           const alternator::CallStats& stats) {
         call->RecordBackend(stats);
         if (!read.ok()) {
           call->Fail(read.error());
           return;
         }
-        ErrorOr<model::VersionExpectation> observed = model::ParseVersionRead(*read, *schema);
+        ErrorOr<model::VersionExpectation> observed = model::ParseVersionRead(read->json(), *schema);
         if (!observed.ok()) {
           call->Fail(observed.error());
           return;
@@ -40,7 +41,7 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
         model::WriteAnswer answer = put->answer;
         auto write = gateway.backend.Execute(
             std::move(put).value(), call->deadline(),
-            [&gateway, call, request, response, schema, attempt, answer](ErrorOr<json> written,
+            [&gateway, call, request, response, schema, attempt, answer](ErrorOr<model::Answer> written,
                                                                          const alternator::CallStats& stats) {
               call->RecordBackend(stats);
               if (!written.ok()) {
@@ -52,7 +53,7 @@ void RunVersionedPut(Gateway& gateway, std::shared_ptr<UnaryCall> call, const v1
                 }
                 return;
               }
-              ErrorOr<v1::PutResponse> parsed = model::ParsePutResponse(*written, answer);
+              ErrorOr<v1::PutResponse> parsed = model::ParsePutResponse(written->json(), answer);
               if (!parsed.ok()) {
                 call->Fail(parsed.error());
                 return;
@@ -88,7 +89,7 @@ void DataServiceImpl::Put(const std::shared_ptr<UnaryCall>& call, const v1::PutR
     }
     model::WriteAnswer answer = put->answer;
     ExecuteAndRespond(gateway, call, std::move(put).value(), response,
-                      [answer](const json& body) { return model::ParsePutResponse(body, answer); });
+                      [answer](const model::Answer& body) { return model::ParsePutResponse(body.json(), answer); });
   });
 }
 
@@ -103,7 +104,7 @@ void DataServiceImpl::Get(const std::shared_ptr<UnaryCall>& call, const v1::GetR
       return;
     }
     ExecuteAndRespond(gateway, call, std::move(get).value(), response,
-                      [schema](const json& body) { return model::ParseGetResponse(body, *schema); });
+                      [schema](const model::Answer& body) { return model::ParseGetResponse(body, *schema); });
   });
 }
 
@@ -117,7 +118,8 @@ void DataServiceImpl::Delete(const std::shared_ptr<UnaryCall>& call, const v1::D
       call->Fail(del.error());
       return;
     }
-    ExecuteAndRespond(gateway, call, std::move(del).value(), response, model::ParseDeleteResponse);
+    ExecuteAndRespond(gateway, call, std::move(del).value(), response,
+                      [](const model::Answer& body) { return model::ParseDeleteResponse(body.json()); });
   });
 }
 
@@ -133,7 +135,7 @@ void DataServiceImpl::Update(const std::shared_ptr<UnaryCall>& call, const v1::U
     }
     model::WriteAnswer answer = update->answer;
     ExecuteAndRespond(gateway, call, std::move(update).value(), response,
-                      [answer](const json& body) { return model::ParseUpdateResponse(body, answer); });
+                      [answer](const model::Answer& body) { return model::ParseUpdateResponse(body.json(), answer); });
   });
 }
 
@@ -148,7 +150,7 @@ void DataServiceImpl::Query(const std::shared_ptr<UnaryCall>& call, const v1::Qu
       return;
     }
     ExecuteAndRespond(gateway, call, std::move(query->call), response,
-                      [&gateway, schema, binding = std::move(query->binding)](const json& body) {
+                      [&gateway, schema, binding = std::move(query->binding)](const model::Answer& body) {
                         return model::ParseQueryResponse(body, binding, gateway.page_tokens, absl::Now(), *schema);
                       });
   });

@@ -56,7 +56,7 @@ inline bool Authorize(const Gateway& gateway, UnaryCall& call, const std::vector
 }
 
 // Sends `backend_call`; on success `parse` turns the answer into the response written to `*out`.
-// `parse`: ErrorOr<Response>(const nlohmann::json&).
+// `parse`: ErrorOr<Response>(const model::Answer&).
 template <typename Response, typename Parse>
 void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, model::BackendCall backend_call,
                        Response* out, Parse parse) {
@@ -64,7 +64,7 @@ void ExecuteAndRespond(Gateway& gateway, const std::shared_ptr<UnaryCall>& call,
   auto handle = gateway.backend.Execute(
       std::move(backend_call), call->deadline(),
       [&gateway, call, out, parse = std::move(parse), table = std::move(table)](
-          ErrorOr<nlohmann::json> answer, const alternator::CallStats& stats) mutable {
+          ErrorOr<model::Answer> answer, const alternator::CallStats& stats) mutable {
         call->RecordBackend(stats);
         if (!answer.ok()) {
           if (answer.error().reason() == ::alternator::gateway::v1::TABLE_NOT_FOUND) {

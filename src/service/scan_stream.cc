@@ -163,7 +163,7 @@ class ScanState : public TrackedCall, public RpcListener, public std::enable_sha
     auto self = shared_from_this();
     auto handle = gateway_.backend.Execute(
         plan_->PageCall(next_key_ ? &*next_key_ : nullptr, limit), deadline_,
-        [self](ErrorOr<json> answer, const alternator::CallStats& stats) {
+        [self](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
           self->RecordBackend(stats);
           self->OnPage(std::move(answer));
         });
@@ -175,7 +175,7 @@ class ScanState : public TrackedCall, public RpcListener, public std::enable_sha
     }
   }
 
-  void OnPage(ErrorOr<json> answer) {
+  void OnPage(ErrorOr<model::Answer> answer) {
     if (!answer.ok()) {
       Fail(answer.error());
       return;

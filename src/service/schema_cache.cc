@@ -66,13 +66,14 @@ void SchemaCache::Invalidate(const std::string& table) {
 
 void SchemaCache::Fetch(const std::string& table) {
   backend_.Execute(model::DescribeTableCall(table), absl::Now() + kFetchTimeout,
-                   [this, table](ErrorOr<nlohmann::json> answer, const alternator::CallStats&) {
+                   [this, table](ErrorOr<model::Answer> answer, const alternator::CallStats&) {
                      if (!answer.ok()) {
                        Complete(table, std::move(answer).error());
                        return;
                      }
-                     auto it = answer->find("Table");
-                     if (it == answer->end()) {
+                     const nlohmann::json& body = answer->json();
+                     auto it = body.find("Table");
+                     if (it == body.end()) {
                        Complete(table, model::MalformedAnswer("DescribeTable", absl::InternalError("no Table")));
                        return;
                      }

@@ -30,7 +30,8 @@ void TableServiceImpl::CreateTable(const std::shared_ptr<UnaryCall>& call, const
                                    v1::CreateTableResponse* response) {
   Gateway& gateway = gateway_;
   TableCall(gateway_, call, request->table(), model::TranslateCreateTable(*request), response,
-                   [&gateway](const nlohmann::json& body) -> ErrorOr<v1::CreateTableResponse> {
+                   [&gateway](const model::Answer& answer) -> ErrorOr<v1::CreateTableResponse> {
+                     const nlohmann::json& body = answer.json();
                      // The answer describes the new table: remember its schema for the first writes.
                      if (auto table = body.find("TableDescription"); table != body.end()) {
                        if (auto schema = model::ParseTableSchema(*table); schema.ok()) {
@@ -44,15 +45,15 @@ void TableServiceImpl::CreateTable(const std::shared_ptr<UnaryCall>& call, const
 void TableServiceImpl::DescribeTable(const std::shared_ptr<UnaryCall>& call, const v1::DescribeTableRequest* request,
                                      v1::DescribeTableResponse* response) {
   TableCall(gateway_, call, request->table(), model::TranslateDescribeTable(*request), response,
-                   model::ParseDescribeTableResponse);
+                   [](const model::Answer& answer) { return model::ParseDescribeTableResponse(answer.json()); });
 }
 
 void TableServiceImpl::ListTables(const std::shared_ptr<UnaryCall>& call, const v1::ListTablesRequest* request,
                                   v1::ListTablesResponse* response) {
   Gateway& gateway = gateway_;
   TableCall(gateway_, call, "*", model::TranslateListTables(*request, gateway_.page_tokens, absl::Now()),
-                   response, [&gateway](const nlohmann::json& body) {
-                     return model::ParseListTablesResponse(body, gateway.page_tokens, absl::Now());
+                   response, [&gateway](const model::Answer& answer) {
+                     return model::ParseListTablesResponse(answer.json(), gateway.page_tokens, absl::Now());
                    });
 }
 
@@ -61,7 +62,7 @@ void TableServiceImpl::DeleteTable(const std::shared_ptr<UnaryCall>& call, const
   Gateway& gateway = gateway_;
   std::string table = request->table();
   TableCall(gateway_, call, table, model::TranslateDeleteTable(*request), response,
-                   [&gateway, table](const nlohmann::json&) -> ErrorOr<v1::DeleteTableResponse> {
+                   [&gateway, table](const model::Answer&) -> ErrorOr<v1::DeleteTableResponse> {
                      gateway.schemas.Invalidate(table);
                      return v1::DeleteTableResponse();
                    });

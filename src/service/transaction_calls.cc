@@ -93,10 +93,11 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
       const model::TableSchema& schema = *schemas_.at(table);
       gateway_.backend.Execute(
           model::VersionReadCall(schema, plan->version_read_keys[r]), call_->deadline(),
-          [self, reads, index, &schema](ErrorOr<json> answer, const alternator::CallStats& stats) {
+          [self, reads, index, &schema](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
             self->call_->RecordBackend(stats);
             ErrorOr<model::VersionExpectation> version =
-                answer.ok() ? model::ParseVersionRead(*answer, schema) : ErrorOr<model::VersionExpectation>(answer.error());
+                answer.ok() ? model::ParseVersionRead(answer->json(), schema)
+                            : ErrorOr<model::VersionExpectation>(answer.error());
             bool done = false;
             {
               absl::MutexLock lock(&reads->mu);
@@ -124,12 +125,12 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
       return model::TransactionCancelledError(*request, *plan, body);
     };
     auto self = shared_from_this();
-    call_->Attach(gateway_.backend.Execute(std::move(transaction), call_->deadline(),
-                                           [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
-                                             self->call_->RecordBackend(stats);
-                                             self->Finish(*plan, answer.ok() ? std::nullopt
-                                                                             : std::optional(answer.error()));
-                                           }));
+    call_->Attach(gateway_.backend.Execute(
+        std::move(transaction), call_->deadline(),
+        [self, plan](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
+          self->call_->RecordBackend(stats);
+          self->Finish(*plan, answer.ok() ? std::nullopt : std::optional(answer.error()));
+        }));
   }
 
   void ExecuteSingleItem(std::shared_ptr<const model::TransactionPlan> plan) {
@@ -143,15 +144,16 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
       // Condition checks only: read the item consistently and judge it.
       call_->Attach(gateway_.backend.Execute(
           model::SingleItemReadCall(*plan), call_->deadline(),
-          [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
+          [self, plan](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
             self->call_->RecordBackend(stats);
             if (!answer.ok()) {
               self->call_->Fail(answer.error());
               return;
             }
             model::AttributeMap item;
-            auto found = answer->find("Item");
-            const bool exists = found != answer->end() && model::DecodeAttributes(*found, &item).ok();
+            const nlohmann::json& body = answer->json();
+            auto found = body.find("Item");
+            const bool exists = found != body.end() && model::DecodeAttributes(*found, &item).ok();
             if (model::JudgeGroup(*self->request_, *plan, 0, exists ? &item : nullptr).holds) {
               self->Finish(*plan, std::nullopt);
             } else {
@@ -162,7 +164,7 @@ class TransactionRun : public std::enable_shared_from_this<TransactionRun> {
     }
     call_->Attach(gateway_.backend.Execute(
         std::move(single)->value(), call_->deadline(),
-        [self, plan](ErrorOr<json> answer, const alternator::CallStats& stats) {
+        [self, plan](ErrorOr<model::Answer> answer, const alternator::CallStats& stats) {
           self->call_->RecordBackend(stats);
           if (answer.ok() || answer.error().reason() != v1::CONDITION_FAILED) {
             self->Finish(*plan, answer.ok() ? std::nullopt : std::optional(answer.error()));
@@ -292,7 +294,7 @@ void RunTransactGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, co
       }
       SchemaPtr schema = it->second;
       ExecuteAndRespond(gateway, call, std::move(translated).value(), response,
-                        [schema](const json& body) -> ErrorOr<v1::TransactGetResponse> {
+                        [schema](const model::Answer& body) -> ErrorOr<v1::TransactGetResponse> {
                           ErrorOr<v1::GetResponse> got = model::ParseGetResponse(body, *schema);
                           if (!got.ok()) return got.error();
                           v1::TransactGetResponse out;
@@ -310,8 +312,8 @@ void RunTransactGet(Gateway& gateway, const std::shared_ptr<UnaryCall>& call, co
       return;
     }
     ExecuteAndRespond(gateway, call, std::move(translated).value(), response,
-                      [request, shared](const json& body) {
-                        return model::ParseTransactGetResponse(body, *request, LookupIn(*shared));
+                      [request, shared](const model::Answer& body) {
+                        return model::ParseTransactGetResponse(body.json(), *request, LookupIn(*shared));
                       });
   });
 }
@@ -326,7 +328,7 @@ absl::StatusOr<TransactionSupport> DetectTransactionSupport(alternator::BackendC
   std::optional<GatewayError> error;
   bool answered_ok = false;
   backend.Execute(std::move(probe), absl::Now() + timeout,
-                  [&](ErrorOr<json> answer, const alternator::CallStats&) {
+                  [&](ErrorOr<model::Answer> answer, const alternator::CallStats&) {
                     if (answer.ok()) {
                       answered_ok = true;
                     } else {

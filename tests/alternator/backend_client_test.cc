@@ -24,6 +24,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
+#include "support/answers.h"
 #include "fixed_router.h"
 
 namespace altgw::alternator {
@@ -80,11 +81,11 @@ model::BackendCall ConditionalWrite(
 class Outcome {
  public:
   BackendClient::Callback Callback() {
-    return [this, releaser = Releaser(this)](ErrorOr<json> answer, const CallStats& stats) {
+    return [this, releaser = Releaser(this)](ErrorOr<model::Answer> answer, const CallStats& stats) {
       absl::MutexLock lock(&mu_);
       ++calls_;
       thread_ = std::this_thread::get_id();
-      answer_.emplace(std::move(answer));
+      answer_.emplace(testing::AnswerJson(std::move(answer)));
       stats_ = stats;
     };
   }

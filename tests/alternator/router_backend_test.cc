@@ -24,6 +24,7 @@
 #include "common/scheduler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/answers.h"
 #include "routing/cluster_router.h"
 
 namespace altgw::alternator {
@@ -142,8 +143,8 @@ class RouterBackendTest : public ::testing::Test {
   std::shared_ptr<Result> Run(BackendClient& client, model::BackendCall call) {
     auto result = std::make_shared<Result>();
     client.Execute(std::move(call), absl::Now() + absl::Seconds(10),
-                   [result](ErrorOr<nlohmann::json> answer, const CallStats& stats) {
-                     result->answer = std::move(answer);
+                   [result](ErrorOr<model::Answer> answer, const CallStats& stats) {
+                     result->answer = testing::AnswerJson(std::move(answer));
                      result->stats = stats;
                      result->done.Notify();
                    });

@@ -508,20 +508,21 @@ TEST(ReadModifyWriteTest, FollowsTheRouterRules) {
 
 TEST(ParseItemResponsesTest, GetFoundNotFoundAndEmptyProjection) {
   {
-    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({})"), Orders());
+    const ErrorOr<v1::GetResponse> r = ParseGetResponse(*Answer::Parse(R"({})"), Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_FALSE(r->found());
     EXPECT_TRUE(r->item().empty());
   }
   {
-    const ErrorOr<v1::GetResponse> r = ParseGetResponse(json::parse(R"({"Item": {}})"), Orders());
+    const ErrorOr<v1::GetResponse> r = ParseGetResponse(*Answer::Parse(R"({"Item": {}})"), Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->found());
     EXPECT_TRUE(r->item().empty());
   }
   {
     const ErrorOr<v1::GetResponse> r =
-        ParseGetResponse(json::parse(R"({"Item": {"pk": {"S": "a"}, "n": {"N": "1e3"}, "d": {"N": "2.50"}}})"), Orders());
+        ParseGetResponse(*Answer::Parse(R"({"Item": {"pk": {"S": "a"}, "n": {"N": "1e3"}, "d": {"N": "2.50"}}})"),
+                         Orders());
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->found());
     EXPECT_EQ(r->item().at("pk").string_value(), "a");
@@ -543,8 +544,8 @@ TEST(ParseItemResponsesTest, MalformedAnswersAreBackendErrors) {
   const json bad_item = json::parse(R"({"Item": {"a": {"Q": 1}}})");
   const json bad_attributes = json::parse(R"({"Attributes": []})");
   std::vector<GatewayError> errors;
-  errors.push_back(ParseGetResponse(bad_item, Orders()).error());
-  errors.push_back(ParseGetResponse(json::parse(R"({"Item": "x"})"), Orders()).error());
+  errors.push_back(ParseGetResponse(Answer::FromJson(bad_item), Orders()).error());
+  errors.push_back(ParseGetResponse(*Answer::Parse(R"({"Item": "x"})"), Orders()).error());
   errors.push_back(ParsePutResponse(bad_attributes, WriteAnswer()).error());
   errors.push_back(ParseDeleteResponse(bad_attributes).error());
   errors.push_back(ParseUpdateResponse(json::parse(R"({"Attributes": {"a": {"N": "x"}}})"), WriteAnswer()).error());

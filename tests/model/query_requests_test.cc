@@ -329,7 +329,8 @@ TEST(QueryPagesTest, TokenRoundTripsThroughTheResponse) {
       "Items": [{"pk": {"S": "c"}, "sk": {"N": "1"}}, {"pk": {"S": "c"}, "sk": {"N": "2.5"}}],
       "Count": 2, "ScannedCount": 3,
       "LastEvaluatedKey": {"pk": {"S": "c"}, "sk": {"N": "2.5"}}})");
-  const ErrorOr<v1::QueryResponse> page = ParseQueryResponse(answer, first.binding, Tokens(), Now(), Orders());
+  const ErrorOr<v1::QueryResponse> page =
+      ParseQueryResponse(Answer::FromJson(answer), first.binding, Tokens(), Now(), Orders());
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->items_size(), 2);
   EXPECT_EQ(page->items(0).attributes().at("sk").number_value().integer(), 1);
@@ -348,7 +349,8 @@ TEST(QueryPagesTest, TokenRoundTripsThroughTheResponse) {
 
   // The last page has no token.
   const ErrorOr<v1::QueryResponse> last =
-      ParseQueryResponse(json::parse(R"({"Items": [], "Count": 0, "ScannedCount": 0})"), second.binding, Tokens(), Now(), Orders());
+      ParseQueryResponse(*Answer::Parse(R"({"Items": [], "Count": 0, "ScannedCount": 0})"), second.binding, Tokens(),
+                         Now(), Orders());
   ASSERT_TRUE(last.ok());
   EXPECT_TRUE(last->next_page_token().empty());
   EXPECT_EQ(last->items_size(), 0);
@@ -359,7 +361,7 @@ TEST(QueryPagesTest, TokensAreBoundToTheirRequest) {
   original.mutable_filter()->set_attribute_exists("x");
   const QueryCall& first = Ok(Translate(original));
   const std::string token =
-      ParseQueryResponse(json::parse(R"({"Items": [], "LastEvaluatedKey": {"pk": {"S": "c"}, "sk": {"N": "1"}}})"),
+      ParseQueryResponse(*Answer::Parse(R"({"Items": [], "LastEvaluatedKey": {"pk": {"S": "c"}, "sk": {"N": "1"}}})"),
                          first.binding, Tokens(), Now(), Orders())
           ->next_page_token();
   ASSERT_FALSE(token.empty());
@@ -424,7 +426,7 @@ TEST(QueryPagesTest, ExpiredForgedAndForeignTokens) {
   v1::QueryRequest r = Query("c");
   const QueryCall& first = Ok(Translate(r));
   const std::string token =
-      ParseQueryResponse(json::parse(R"({"LastEvaluatedKey": {"pk": {"S": "c"}, "sk": {"N": "1"}}})"), first.binding,
+      ParseQueryResponse(*Answer::Parse(R"({"LastEvaluatedKey": {"pk": {"S": "c"}, "sk": {"N": "1"}}})"), first.binding,
                          Tokens(), Now(), Orders())
           ->next_page_token();
   r.set_page_token(token);
@@ -473,12 +475,12 @@ TEST(QueryPagesTest, DecodeStartKeyRejectsASignedNonObject) {
 
 TEST(QueryPagesTest, MalformedAnswersAreBackendErrors) {
   for (const char* text : {R"({"Items": {}})", R"({"Items": [{"a": {"S": 1}}]})", R"({"Items": [[]]})"}) {
-    const ErrorOr<v1::QueryResponse> r = ParseQueryResponse(json::parse(text), "b", Tokens(), Now(), Orders());
+    const ErrorOr<v1::QueryResponse> r = ParseQueryResponse(*Answer::Parse(text), "b", Tokens(), Now(), Orders());
     ASSERT_FALSE(r.ok()) << text;
     EXPECT_EQ(r.error().reason(), v1::BACKEND_ERROR) << text;
   }
   // A missing Items list is an empty page.
-  EXPECT_TRUE(ParseQueryResponse(json::object(), "b", Tokens(), Now(), Orders()).ok());
+  EXPECT_TRUE(ParseQueryResponse(*Answer::Parse("{}"), "b", Tokens(), Now(), Orders()).ok());
 }
 
 // ---------------------------------------------------------------------------------------------------------

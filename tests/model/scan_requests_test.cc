@@ -290,7 +290,7 @@ TEST(ParseScanPageTest, ItemsVersionsCountAndLastKey) {
   TableSchema schema = Orders();
   schema.version_attribute = "ver";
   v1::ScanResponse out;
-  const ErrorOr<ScanPage> page = ParseScanPage(json::parse(R"({
+  const ErrorOr<ScanPage> page = ParseScanPage(*Answer::Parse(R"({
       "Items": [{"pk": {"S": "a"}, "sk": {"N": "1"}, "ver": {"N": "3"}},
                 {"pk": {"S": "b"}, "sk": {"N": "2"}}],
       "Count": 2, "ScannedCount": 5,
@@ -309,13 +309,14 @@ TEST(ParseScanPageTest, ItemsVersionsCountAndLastKey) {
 
 TEST(ParseScanPageTest, LastPageAndEmptyPage) {
   v1::ScanResponse out;
-  ErrorOr<ScanPage> page = ParseScanPage(json::parse(R"({"Items": [], "Count": 0, "ScannedCount": 0})"), Orders(), &out);
+  ErrorOr<ScanPage> page =
+      ParseScanPage(*Answer::Parse(R"({"Items": [], "Count": 0, "ScannedCount": 0})"), Orders(), &out);
   ASSERT_TRUE(page.ok());
   EXPECT_FALSE(page->last_key.has_value());
   EXPECT_EQ(out.items_size(), 0);
 
   // Not versioned: no version even when an attribute has that name.
-  page = ParseScanPage(json::parse(R"({"Items": [{"pk": {"S": "a"}, "ver": {"N": "3"}}], "ScannedCount": 1})"),
+  page = ParseScanPage(*Answer::Parse(R"({"Items": [{"pk": {"S": "a"}, "ver": {"N": "3"}}], "ScannedCount": 1})"),
                        Orders(), &out);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(out.items_size(), 1);
@@ -325,7 +326,7 @@ TEST(ParseScanPageTest, LastPageAndEmptyPage) {
 TEST(ParseScanPageTest, MalformedAnswers) {
   for (const char* body : {R"({"Items": {}})", R"({"Items": [{"pk": {"Q": "a"}}]})"}) {
     v1::ScanResponse out;
-    const ErrorOr<ScanPage> page = ParseScanPage(json::parse(body), Orders(), &out);
+    const ErrorOr<ScanPage> page = ParseScanPage(*Answer::Parse(body), Orders(), &out);
     ASSERT_FALSE(page.ok()) << body;
     EXPECT_EQ(page.error().reason(), v1::BACKEND_ERROR) << body;
   }
