@@ -81,9 +81,11 @@ thread_local DocumentPool pool;
 
 DocumentPool::~DocumentPool() { pool_destroyed = true; }
 
-std::unique_ptr<Answer::Document> TakeDocument() {
-  if (pool_destroyed || pool.free.empty()) return std::make_unique<Answer::Document>();
-  std::unique_ptr<Answer::Document> document = std::move(pool.free.back());
+using PooledDocument = std::unique_ptr<Answer::Document, Answer::Release>;
+
+PooledDocument TakeDocument() {
+  if (pool_destroyed || pool.free.empty()) return PooledDocument(new Answer::Document());
+  PooledDocument document(pool.free.back().release());
   pool.free.pop_back();
   return document;
 }
@@ -116,7 +118,7 @@ Answer& Answer::operator=(Answer&&) noexcept = default;
 Answer::~Answer() = default;
 
 std::optional<Answer> Answer::Parse(absl::string_view text) {
-  std::unique_ptr<Document, Release> document(TakeDocument().release());
+  PooledDocument document = TakeDocument();
   if (ParseInto(text, *document)) {
     if (!document->root.is_object()) return std::nullopt;
     return Answer(std::move(document));
@@ -132,7 +134,7 @@ std::optional<Answer> Answer::Parse(absl::string_view text) {
 }
 
 Answer Answer::FromJson(const nlohmann::json& object) {
-  std::unique_ptr<Document, Release> document(TakeDocument().release());
+  PooledDocument document = TakeDocument();
   if (!object.is_object() || !ParseInto(object.dump(), *document)) {
     std::fprintf(stderr, "Answer::FromJson needs a JSON object, got %s\n", object.dump().c_str());
     std::abort();
@@ -149,8 +151,7 @@ const nlohmann::json& Answer::json() const {
 const simdjson::dom::element& Answer::root() const { return document_->root; }
 
 bool ParseAnswerJsonFast(absl::string_view text, json* out) {
-  std::unique_ptr<Answer::Document, void (*)(Answer::Document*)> document(
-      TakeDocument().release(), [](Answer::Document* d) { ReturnDocument(std::unique_ptr<Answer::Document>(d)); });
+  PooledDocument document = TakeDocument();
   if (!ParseInto(text, *document)) return false;
   *out = Build(document->root);
   return true;

@@ -45,11 +45,12 @@ class Answer {
 
   // The parsing document, with its buffers, reused answer after answer on a thread (answer.cc).
   struct Document;
-
- private:
+  // Gives a document back to its thread's pool (or frees it).
   struct Release {
     void operator()(Document* document) const;
   };
+
+ private:
   explicit Answer(std::unique_ptr<Document, Release> document);
 
   std::unique_ptr<Document, Release> document_;

@@ -318,7 +318,7 @@ absl::Status DecodeValueWith(typename Reader::Node in, v1::Value* out) {
   auto bad = [tag]() -> absl::Status {
     return absl::InternalError(absl::StrCat("database returned a malformed ", tag, " value"));
   };
-  // A member of an element set: the decoder of one element, called by ForEachElement.
+  // A set (SS, NS, BS): every element must be a string, which `decode` turns into one element of `values`.
   auto strings_into = [&](auto* values, auto decode) -> absl::Status {
     std::optional<absl::Status> s = Reader::ForEachElement(*body, [&](Node element) -> absl::Status {
       std::optional<absl::string_view> text = Reader::String(element);
