@@ -14,34 +14,37 @@ SCRIPT = os.path.join(ROOT, "scripts", "run-local.sh")
 FIRST_CALL = ["health: SERVING", "get found=True: visits=1, languages=['en', 'fr']"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def listening(port):
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def script_env(listen_port):
-    # setup.sh ran before the tests (scripts/test.sh); the build folder is the one under test.
+def script_env():
+    # setup.sh ran before the tests (scripts/test.sh); the build folder is the one under test. Port 0: the
+    # gateway takes a free port itself (a port probed free here could be taken before it binds).
     return dict(os.environ, ALTGW_SKIP_SETUP="1", ALTGW_BUILD_DIR=os.environ["ALTGW_BUILD_DIR"],
-                ALTGW_LISTEN="127.0.0.1:%d" % listen_port, ALTGW_ADMIN_LISTEN="127.0.0.1:0")
+                ALTGW_LISTEN="127.0.0.1:0", ALTGW_ADMIN_LISTEN="127.0.0.1:0")
 
 
-def database_port(output):
-    match = re.search(r"Starting DynamoDB Local on 127\.0\.0\.1:(\d+)", output)
+def printed_port(pattern, output):
+    match = re.search(pattern + r" 127\.0\.0\.1:(\d+)", output)
     assert match, output
     return int(match.group(1))
 
 
+def gateway_port(output):
+    return printed_port("The gateway is healthy on", output)
+
+
+def database_port(output):
+    return printed_port("DynamoDB Local serves on", output)
+
+
 def test_once_makes_the_first_call_and_stops_everything():
-    port = free_port()
-    result = subprocess.run(["bash", SCRIPT, "--once"], env=script_env(port), capture_output=True, text=True,
+    result = subprocess.run(["bash", SCRIPT, "--once"], env=script_env(), capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+    port = gateway_port(result.stdout)
     for line in FIRST_CALL:
         assert line in result.stdout, result.stdout
     assert "created table 'quickstart'" in result.stdout
@@ -50,9 +53,8 @@ def test_once_makes_the_first_call_and_stops_everything():
 
 
 def test_serves_until_ctrl_c_then_stops_everything():
-    port = free_port()
     # Ctrl-C in a terminal signals the whole foreground process group: the script and what it started.
-    process = subprocess.Popen(["bash", SCRIPT], env=script_env(port), stdout=subprocess.PIPE,
+    process = subprocess.Popen(["bash", SCRIPT], env=script_env(), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
     output = ""
     try:
@@ -64,6 +66,7 @@ def test_serves_until_ctrl_c_then_stops_everything():
             assert time.time() < deadline, "no 'Press Ctrl-C' within 300 s:\n" + output
         for line in FIRST_CALL:
             assert line in output, output
+        port = gateway_port(output)
         # Still serving after the first call: a second quickstart finds the table and the item.
         again = subprocess.run(
             [sys.executable, os.path.join(ROOT, "client", "python", "quickstart.py"), "--address",
@@ -90,3 +93,46 @@ def test_serves_until_ctrl_c_then_stops_everything():
     except ProcessLookupError:
         leftover = False
     assert not leftover, "processes of the script's group are still running after Ctrl-C"
+
+
+def listening_socket():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    return s
+
+
+def test_a_database_port_taken_before_java_binds_it_is_replaced(tmp_path):
+    # free_port's answer can be taken by anyone before DynamoDB Local binds it; here the first one is.
+    with listening_socket() as blocker:
+        taken = blocker.getsockname()[1]
+        script = """
+source "$ALTGW_ROOT_UNDER_TEST/scripts/lib.sh"
+eval "$(declare -f free_port | sed '1s/free_port/any_free_port/')"
+free_port() { if [ -e "$MARK" ]; then any_free_port; else touch "$MARK"; echo "$TAKEN"; fi; }
+start_dynamodb_local "$LOG"
+echo "port=$DDB_PORT"
+kill "$DDB_PID"; wait "$DDB_PID" || true
+"""
+        result = subprocess.run(
+            ["bash", "-c", script],
+            env=dict(os.environ, ALTGW_ROOT_UNDER_TEST=ROOT, MARK=str(tmp_path / "handed-out"), TAKEN=str(taken),
+                     LOG=str(tmp_path / "dynamodb-local.log")),
+            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "handed-out").exists(), "the taken port was never tried"
+    port = int(re.search(r"port=(\d+)", result.stdout).group(1))
+    assert port != taken
+    assert not listening(port), "DynamoDB Local still listens after it was stopped"
+
+
+def test_a_gateway_that_cannot_listen_fails_at_once_and_stops_the_database():
+    with listening_socket() as blocker:
+        taken = blocker.getsockname()[1]
+        env = dict(script_env(), ALTGW_LISTEN="127.0.0.1:%d" % taken)
+        result = subprocess.run(["bash", SCRIPT, "--once"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0, result.stdout
+    assert "the gateway exited" in result.stderr, result.stderr
+    assert "cannot listen on 127.0.0.1:%d" % taken in result.stderr, result.stderr
+    assert "First call" not in result.stdout, result.stdout
+    assert not listening(database_port(result.stdout)), "DynamoDB Local still listens after the script failed"
