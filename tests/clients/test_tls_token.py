@@ -13,7 +13,6 @@ from concurrent import futures
 import grpc
 import pytest
 
-from conftest import free_port
 from test_examples import READERS, run_example
 
 TOKEN = "example-token-0123456789"
@@ -80,8 +79,7 @@ def front_end(gateway, pki):
     credentials = grpc.ssl_server_credentials(
         [((pki / "server.key").read_bytes(), (pki / "server.pem").read_bytes())],
         root_certificates=(pki / "ca.pem").read_bytes(), require_client_auth=True)
-    address = f"127.0.0.1:{free_port()}"
-    server.add_secure_port(address, credentials)
+    address = f"127.0.0.1:{server.add_secure_port('127.0.0.1:0', credentials)}"
     server.start()
     yield address, handler
     server.stop(grace=None)

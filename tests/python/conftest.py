@@ -6,16 +6,14 @@ Environment (set by CTest, see tests/python/CMakeLists.txt):
   ALTGW_DYNAMODB_LOCAL_DIR  the folder holding DynamoDBLocal.jar
 """
 import os
-import socket
-import subprocess
 import sys
-import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STUBS = os.environ.get("ALTGW_PYTHON_STUBS", os.path.join(ROOT, "build", "python"))
 sys.path.insert(0, STUBS)
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
 import boto3  # noqa: E402
 import grpc  # noqa: E402
@@ -23,43 +21,18 @@ import health_pb2  # noqa: E402
 import health_pb2_grpc  # noqa: E402
 from alternator.gateway.v1 import data_service_pb2_grpc  # noqa: E402
 from alternator.gateway.v1 import table_service_pb2_grpc  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:  # noqa: BLE001 - not ready yet
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not become ready within {timeout} s")
+import local_processes  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def dynamodb_local(tmp_path_factory):
     directory = os.environ.get("ALTGW_DYNAMODB_LOCAL_DIR", os.path.join(ROOT, ".tools", "dynamodb-local"))
-    jar = os.path.join(directory, "DynamoDBLocal.jar")
-    if not os.path.exists(jar):
+    if not os.path.exists(os.path.join(directory, "DynamoDBLocal.jar")):
         pytest.fail(f"DynamoDB Local is not installed at {directory}: run scripts/setup.sh")
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("ddb") / "dynamodb-local.log", "w")
-    process = subprocess.Popen(
-        ["java", f"-Djava.library.path={directory}/DynamoDBLocal_lib", "-jar", jar, "-inMemory", "-sharedDb",
-         "-disableTelemetry", "-port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "DDB_LOCAL_TELEMETRY": "0"})
-    endpoint = f"http://127.0.0.1:{port}"
-    client = boto3_client(endpoint)
+    process, port = local_processes.start_dynamodb_local(directory,
+                                                         tmp_path_factory.mktemp("ddb") / "dynamodb-local.log")
     try:
-        wait_until(lambda: client.list_tables() is not None, "DynamoDB Local")
-        yield endpoint
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -79,18 +52,17 @@ def boto(dynamodb_local):
 @pytest.fixture(scope="session")
 def gateway(dynamodb_local, tmp_path_factory):
     binary = os.environ.get("ALTGW_GATEWAY_BIN", os.path.join(ROOT, "build", "server", "alternator-gateway"))
-    port = free_port()
-    address = f"127.0.0.1:{port}"
-    log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "w")
     # A free admin port (the default 0.0.0.0:9090 may be taken by another run) and a short drain.
-    process = subprocess.Popen([binary, "--listen", address, "--backend-endpoints", dynamodb_local,
-                                "--admin-listen", "127.0.0.1:0", "--drain-delay", "200ms"],
-                               stdout=log, stderr=subprocess.STDOUT)
+    process, address = local_processes.start_gateway(
+        binary, ["--backend-endpoints", dynamodb_local, "--admin-listen", "127.0.0.1:0", "--drain-delay", "200ms"],
+        tmp_path_factory.mktemp("gateway") / "gateway.log")
     channel = grpc.insecure_channel(address)
     health = health_pb2_grpc.HealthStub(channel)
     try:
-        wait_until(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=1).status ==
-                   health_pb2.HealthCheckResponse.SERVING, "the gateway")
+        if not local_processes.wait_until(
+                lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=1).status ==
+                health_pb2.HealthCheckResponse.SERVING, "the gateway", process, timeout=30):
+            raise RuntimeError(f"the gateway exited with status {process.returncode}")
         yield channel
     finally:
         process.terminate()

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
+#include <string_view>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,13 +27,11 @@ namespace health = ::grpc::health::v1;
 class GatewayProcess {
  public:
   GatewayProcess(const std::string& name, std::vector<std::string> extra) {
-    port_ = FreeLoopbackPort();
-    admin_port_ = FreeLoopbackPort();
     log_path_ = "/tmp/altgw-" + name + "-" + std::to_string(getpid()) + ".log";
     std::vector<std::string> args = {GATEWAY_BINARY,
-                                     "--listen", address(),
+                                     "--listen", "127.0.0.1:0",
                                      "--backend-endpoints", DynamoDbLocal::Shared().endpoint(),
-                                     "--admin-listen", "127.0.0.1:" + std::to_string(admin_port_),
+                                     "--admin-listen", "127.0.0.1:0",
                                      "--discovery", "off",
                                      "--transactions", "native"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -46,7 +46,6 @@ class GatewayProcess {
       execv(argv[0], argv.data());
       _exit(127);
     }
-    channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
   }
   ~GatewayProcess() {
     if (pid_ > 0 && exit_code_ < 0) {
@@ -56,6 +55,7 @@ class GatewayProcess {
   }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // After WaitServing() succeeded.
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   pid_t pid() const { return pid_; }
   std::string log() const {
@@ -63,9 +63,22 @@ class GatewayProcess {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
+  // Ports are 0: the gateway binds free ones and prints them, so no port probed free here can be taken
+  // by another process before the gateway binds it.
   bool WaitServing(absl::Duration limit) {
-    auto stub = health::Health::NewStub(channel_);
     const absl::Time until = absl::Now() + limit;
+    while (port_ == 0) {
+      if (absl::Now() >= until || waitpid(pid_, nullptr, WNOHANG) == pid_) return false;
+      const std::string text = log();
+      static constexpr std::string_view kServing = "serving gRPC on port ";
+      if (const size_t at = text.find(kServing); at != std::string::npos) {
+        port_ = std::atoi(text.c_str() + at + kServing.size());
+      } else {
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+    if (channel_ == nullptr) channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+    auto stub = health::Health::NewStub(channel_);
     while (absl::Now() < until) {
       grpc::ClientContext context;
       context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
@@ -95,8 +108,7 @@ class GatewayProcess {
 
  private:
   pid_t pid_ = -1;
-  int port_ = 0;
-  int admin_port_ = 0;
+  int port_ = 0;  // known once the gateway printed it
   int exit_code_ = -1;
   std::string log_path_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace altgw::testing {
@@ -72,10 +74,19 @@ DynamoDbLocal::DynamoDbLocal() {
   if (stat(jar.c_str(), &info) != 0) {
     Die("DynamoDB Local is not installed at " + dir + " (run scripts/setup.sh, or set ALTGW_DYNAMODB_LOCAL_DIR)");
   }
+  // A port found free can be taken by another process before Java binds it: then another one is tried.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (Start(dir, jar)) return;
+  }
+  Die("DynamoDB Local found its port taken three times");
+}
+
+bool DynamoDbLocal::Start(const std::string& dir, const std::string& jar) {
   port_ = FreeLoopbackPort();
   endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
   const std::string library_path = "-Djava.library.path=" + dir + "/DynamoDBLocal_lib";
   const std::string port = std::to_string(port_);
+  const std::string log = "/tmp/altgw-dynamodb-local-" + port + ".log";
   const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) Die("fork failed");
@@ -84,7 +95,6 @@ DynamoDbLocal::DynamoDbLocal() {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     setenv("DDB_LOCAL_TELEMETRY", "0", 1);
-    const std::string log = "/tmp/altgw-dynamodb-local-" + port + ".log";
     freopen(log.c_str(), "w", stdout);
     freopen(log.c_str(), "a", stderr);
     execlp("java", "java", library_path.c_str(), "-jar", jar.c_str(), "-inMemory", "-sharedDb",
@@ -97,9 +107,12 @@ DynamoDbLocal::DynamoDbLocal() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      Die("DynamoDB Local exited at start (is Java 17 installed? see /tmp/altgw-dynamodb-local-" + port + ".log)");
+      std::ifstream in(log);
+      const std::string text(std::istreambuf_iterator<char>(in), {});
+      if (text.find("BindException") != std::string::npos) return false;
+      Die("DynamoDB Local exited at start (is Java 17 installed? see " + log + ")");
     }
-    if (Call("ListTables", nlohmann::json::object()).status == 200) return;
+    if (Call("ListTables", nlohmann::json::object()).status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   Die("DynamoDB Local did not become ready within 120 s");

@@ -33,13 +33,16 @@ class DynamoDbLocal {
 
  private:
   DynamoDbLocal();
+  // Starts Java on a free port and waits until it answers; false when the port was taken meanwhile.
+  bool Start(const std::string& dir, const std::string& jar);
 
   pid_t pid_ = -1;
   int port_ = 0;
   std::string endpoint_;
 };
 
-// A free TCP port on 127.0.0.1 (bound and released; fine for tests).
+// A free TCP port on 127.0.0.1, bound and released: another process may take it before the caller binds
+// it. Prefer port 0 where the program can report what it bound; retry where it cannot.
 int FreeLoopbackPort();
 
 // The directory holding DynamoDBLocal.jar: $ALTGW_DYNAMODB_LOCAL_DIR, or <source>/.tools/dynamodb-local.
