@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH_DIR)
@@ -101,6 +102,39 @@ def wait_for_port(port, process, timeout=30.0, host="127.0.0.1"):
         except OSError:
             time.sleep(0.1)
     raise BenchFailure("%s did not listen on %s:%d within %.0fs" % (process.bench_name, host, port, timeout))
+
+
+GATEWAY_PORT_LINE = re.compile(r"alternator-gateway: serving gRPC on port (\d+) ")
+
+
+def wait_for_gateway_port(process, timeout=30.0):
+    """The port a gateway started on port 0 bound, from the line it prints once serving. (A port probed free
+    and passed on could be taken by another process first; a connect to it would then also succeed.)"""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with open(process.bench_log, errors="replace") as f:
+            match = GATEWAY_PORT_LINE.search(f.read())
+        if match:
+            return int(match.group(1))
+        if process.poll() is not None:
+            raise BenchFailure("%s exited (status %s); see %s" % (process.bench_name, process.returncode,
+                                                                 process.bench_log))
+        time.sleep(0.05)
+    raise BenchFailure("%s printed no port within %.0fs; see %s" % (process.bench_name, timeout, process.bench_log))
+
+
+def dynamodb_answers(port):
+    """Whether DynamoDB Local answers ListTables on the port (not merely whoever holds the port)."""
+    request = urllib.request.Request(
+        "http://127.0.0.1:%d/" % port, data=b"{}", method="POST",
+        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
+                                  "SignedHeaders=host, Signature=0"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status == 200 and "TableNames" in json.load(answer)
+    except (OSError, ValueError):
+        return False
 
 
 def cpu_seconds(pid):
@@ -207,15 +241,14 @@ class Bench:
                 target, op, report["ok"], calls, json.dumps(report["problems"])))
         return report
 
-    def start_gateway(self, name, backend, discovery, port=None):
-        port = port or free_port()
+    def start_gateway(self, name, backend, discovery):
         process = self.processes.start(name, [
-            self.gateway_bin, "--listen", "127.0.0.1:%d" % port, "--backend-endpoints", backend,
+            self.gateway_bin, "--listen", "127.0.0.1:0", "--backend-endpoints", backend,
             "--discovery", discovery, "--transactions", "native", "--no-reflection",
             # Loopback only, any free port: the default 0.0.0.0:9090 would clash with another gateway.
             "--admin-listen", "127.0.0.1:0"],
             os.path.join(self.work, name + ".log"), env=self.gateway_env())
-        wait_for_port(port, process)
+        port = wait_for_gateway_port(process)
         self.place(process, backend=False)
         return process, "127.0.0.1:%d" % port
 
@@ -507,19 +540,33 @@ http {{
             "range_kib_second_half": max(second_half) - min(second_half),
             "rps": [r["rps"] for r in runs], "cpu_us_per_request": [r["cpu_us_per_request"] for r in runs]}
 
+    def start_dynamodb_local(self, jar, ddb_dir):
+        """DynamoDB Local on a free port, once it answers; on another port when Java finds its port taken."""
+        env = dict(os.environ, DDB_LOCAL_TELEMETRY="0")
+        for _ in range(3):
+            port = free_port()
+            ddb = self.processes.start("dynamodb-local", [
+                "java", "-Djava.library.path=" + os.path.join(ddb_dir, "DynamoDBLocal_lib"), "-jar", jar,
+                "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)],
+                os.path.join(self.work, "dynamodb-local.log"), env=env)
+            deadline = time.time() + 120
+            while ddb.poll() is None and time.time() < deadline and not dynamodb_answers(port):
+                time.sleep(0.1)
+            if ddb.poll() is None and dynamodb_answers(port):
+                return ddb, port
+            self.processes.stop(ddb)
+            with open(ddb.bench_log, errors="replace") as f:
+                if "BindException" not in f.read():
+                    raise BenchFailure("DynamoDB Local did not start; see %s" % ddb.bench_log)
+        raise BenchFailure("DynamoDB Local found its port taken three times; see %s" % ddb.bench_log)
+
     def dynamodb(self):
         args = self.args
         ddb_dir = args.dynamodb_local_dir
         jar = os.path.join(ddb_dir, "DynamoDBLocal.jar")
         if not os.path.exists(jar):
             raise BenchFailure("DynamoDB Local is not at %s (scripts/setup.sh fetches it)" % jar)
-        port = free_port()
-        env = dict(os.environ, DDB_LOCAL_TELEMETRY="0")
-        ddb = self.processes.start("dynamodb-local", [
-            "java", "-Djava.library.path=" + os.path.join(ddb_dir, "DynamoDBLocal_lib"), "-jar", jar,
-            "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)],
-            os.path.join(self.work, "dynamodb-local.log"), env=env)
-        wait_for_port(port, ddb, timeout=60)
+        ddb, port = self.start_dynamodb_local(jar, ddb_dir)
         self.place(ddb, backend=True)
         backend = "http://127.0.0.1:%d" % port
         gateway, target = self.start_gateway("gateway-ddb", backend, "off")
@@ -573,15 +620,13 @@ http {{
         backend = "http://127.0.0.1:%d" % nginx_port
         rows = []
         for op in args.ops:
-            port = free_port()
             out = os.path.join(self.work, "callgrind-%s.out" % op)
             gateway = self.processes.start("gateway-callgrind", [
                 "valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
-                self.gateway_bin, "--listen", "127.0.0.1:%d" % port, "--backend-endpoints", backend,
+                self.gateway_bin, "--listen", "127.0.0.1:0", "--backend-endpoints", backend,
                 "--discovery", "on", "--transactions", "native", "--no-reflection"],
                 os.path.join(self.work, "gateway-callgrind-%s.log" % op), env=self.gateway_env())
-            wait_for_port(port, gateway, timeout=120)
-            target = "127.0.0.1:%d" % port
+            target = "127.0.0.1:%d" % wait_for_gateway_port(gateway, timeout=120)
             check = self.grpc_check(target, op, 50)
             # Counting starts warm (connections open, schema cached): the counters are zeroed here and dumped
             # right after the load, and only that dump is read (not the one at exit, which holds the shutdown).
