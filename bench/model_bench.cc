@@ -9,6 +9,7 @@
 #include "bench_data.h"
 #include "benchmark/benchmark.h"
 #include "model/answer.h"
+#include "model/batch_requests.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/item_requests.h"
@@ -96,6 +97,19 @@ void BM_ParseAndDecodeQueryAnswer(benchmark::State& state) {
     std::optional<model::Answer> answer = model::Answer::Parse(text);
     auto response = model::ParseQueryResponse(*answer, "binding", *tokens, now, schema);
     benchmark::DoNotOptimize(response);
+  }
+}
+
+// A BatchGetItem answer carrying the 10 items of Query.json for one table.
+void BM_ParseAndDecodeBatchGetAnswer(benchmark::State& state) {
+  const json page = json::parse(ReadFile(DataDir() + "/Query.json"));
+  const std::string text = json{{"Responses", {{"bench", page["Items"]}}}, {"UnprocessedKeys", json::object()}}.dump();
+  const model::TableSchema schema = BenchSchema(DataDir());
+  const model::SchemaLookup lookup = [&](const std::string&) { return &schema; };
+  for (auto _ : state) {
+    std::optional<model::Answer> answer = model::Answer::Parse(text);
+    auto parsed = model::ParseBatchGetAnswer(*answer, lookup);
+    benchmark::DoNotOptimize(parsed);
   }
 }
 
@@ -214,6 +228,7 @@ BENCHMARK(BM_DecodeItem);
 BENCHMARK(BM_ParseAndDecodeGetAnswer);
 BENCHMARK(BM_ParseGetAnswerAsJson);
 BENCHMARK(BM_ParseAndDecodeQueryAnswer);
+BENCHMARK(BM_ParseAndDecodeBatchGetAnswer);
 BENCHMARK(BM_TranslateGet);
 BENCHMARK(BM_TranslatePut);
 BENCHMARK(BM_TranslateQuery);

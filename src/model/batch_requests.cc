@@ -1,8 +1,15 @@
 #include "model/batch_requests.h"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "model/answer_items.h"
 #include "model/condition_compiler.h"
 #include "model/expression_context.h"
 #include "model/item_requests.h"
@@ -136,25 +143,43 @@ BackendCall BatchGetCall(const json& request_items) {
   return call;
 }
 
-ErrorOr<BatchGetAnswer> ParseBatchGetAnswer(const json& body, const SchemaLookup& schemas) {
+ErrorOr<BatchGetAnswer> ParseBatchGetAnswer(const Answer& body, const SchemaLookup& schemas) {
+  const simdjson::dom::element& root = body.root();
   BatchGetAnswer answer;
-  if (auto responses = body.find("Responses"); responses != body.end()) {
-    if (!responses->is_object()) return MalformedAnswer("BatchGetItem", absl::InternalError("Responses is not an object"));
-    for (const auto& [table, items] : responses->items()) {
-      if (!items.is_array()) return MalformedAnswer("BatchGetItem", absl::InternalError("a table's items are not a list"));
-      const TableSchema* schema = schemas(table);
-      for (const json& item : items) {
+  if (std::optional<simdjson::dom::element> responses = LastMember(root, "Responses")) {
+    simdjson::dom::object tables;
+    if (responses->get(tables) != simdjson::SUCCESS) {
+      return MalformedAnswer("BatchGetItem", absl::InternalError("Responses is not an object"));
+    }
+    // A table named twice counts once, as its last member (nlohmann keeps the last of repeated names).
+    std::vector<std::pair<std::string_view, simdjson::dom::element>> members;
+    for (simdjson::dom::key_value_pair member : tables) members.emplace_back(member.key, member.value);
+    for (size_t i = 0; i < members.size(); ++i) {
+      const auto& [table, value] = members[i];
+      if (std::any_of(members.begin() + static_cast<ptrdiff_t>(i) + 1, members.end(),
+                      [&](const auto& later) { return later.first == table; })) {
+        continue;
+      }
+      simdjson::dom::array items;
+      if (value.get(items) != simdjson::SUCCESS) {
+        return MalformedAnswer("BatchGetItem", absl::InternalError("a table's items are not a list"));
+      }
+      const std::string table_name(table);
+      const TableSchema* schema = schemas(table_name);
+      for (simdjson::dom::element item : items) {
         v1::Item decoded;
         if (absl::Status s = DecodeAttributes(item, decoded.mutable_attributes()); !s.ok()) {
           return MalformedAnswer("BatchGetItem", s);
         }
         if (schema != nullptr) FillVersion(*schema, decoded.attributes(), &decoded);
-        answer.items.emplace_back(table, std::move(decoded));
+        answer.items.emplace_back(table_name, std::move(decoded));
       }
     }
   }
-  if (auto unprocessed = body.find("UnprocessedKeys"); unprocessed != body.end() && unprocessed->is_object()) {
-    answer.unprocessed = *unprocessed;
+  // Kept as JSON: it is sent back as the next call's RequestItems. Rare (throttling), so re-parsed.
+  if (std::optional<simdjson::dom::element> unprocessed = LastMember(root, "UnprocessedKeys");
+      unprocessed && unprocessed->is_object()) {
+    answer.unprocessed = ParseAnswerJson(simdjson::minify(*unprocessed));
   }
   return answer;
 }

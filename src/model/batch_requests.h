@@ -12,6 +12,7 @@
 
 #include "alternator/gateway/v1/data_service.pb.h"
 #include "common/error_or.h"
+#include "model/answer.h"
 #include "model/backend_call.h"
 #include "model/table_schema.h"
 #include "nlohmann/json.hpp"
@@ -44,7 +45,8 @@ struct BatchGetAnswer {
   // UnprocessedKeys, in RequestItems form; empty object when none.
   nlohmann::json unprocessed = nlohmann::json::object();
 };
-ErrorOr<BatchGetAnswer> ParseBatchGetAnswer(const nlohmann::json& body, const SchemaLookup& schemas);
+// Items are decoded straight from the answer's document (answer_items.h), as Get and Query answers are.
+ErrorOr<BatchGetAnswer> ParseBatchGetAnswer(const Answer& body, const SchemaLookup& schemas);
 
 // ---------------------------------------------------------------- BatchWrite
 

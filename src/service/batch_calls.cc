@@ -86,7 +86,7 @@ class BatchGetRun : public std::enable_shared_from_this<BatchGetRun> {
       Fail(answer.error());
       return;
     }
-    ErrorOr<model::BatchGetAnswer> parsed = model::ParseBatchGetAnswer(answer->json(), LookupIn(schemas_));
+    ErrorOr<model::BatchGetAnswer> parsed = model::ParseBatchGetAnswer(*answer, LookupIn(schemas_));
     if (!parsed.ok()) {
       Fail(parsed.error());
       return;

@@ -4,12 +4,15 @@
 #include "model/batch_requests.h"
 
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/answer.h"
 #include "model/value_builders.h"
 
 namespace altgw::model {
@@ -216,13 +219,20 @@ TEST(TranslateBatchGetTest, InvalidRequests) {
   EXPECT_EQ(result.error().reason(), v1::TABLE_NOT_FOUND);
 }
 
+// The answer in `text`, parsed as the backend client parses it.
+Answer AnswerOf(const std::string& text) {
+  std::optional<Answer> answer = Answer::Parse(text);
+  EXPECT_TRUE(answer.has_value()) << text;
+  return answer ? std::move(*answer) : Answer::FromJson(json::object());
+}
+
 TEST(ParseBatchGetAnswerTest, ItemsVersionsAndUnprocessedKeys) {
-  const json body = json::parse(R"({
+  const std::string text = R"({
       "Responses": {
         "users": [{"id": {"S": "a"}, "n": {"N": "1"}}],
         "ledger": [{"acct": {"S": "x"}, "ver": {"N": "7"}}, {"acct": {"S": "y"}}]},
-      "UnprocessedKeys": {"users": {"Keys": [{"id": {"S": "b"}}], "ConsistentRead": true}}})");
-  const BatchGetAnswer answer = Ok(ParseBatchGetAnswer(body, Lookup()));
+      "UnprocessedKeys": {"users": {"Keys": [{"id": {"S": "b"}}], "ConsistentRead": true}}})";
+  const BatchGetAnswer answer = Ok(ParseBatchGetAnswer(AnswerOf(text), Lookup()));
   ASSERT_EQ(answer.items.size(), 3u);
   std::map<std::string, std::vector<v1::Item>> by_table;
   for (const auto& [table, item] : answer.items) by_table[table].push_back(item);
@@ -230,25 +240,47 @@ TEST(ParseBatchGetAnswerTest, ItemsVersionsAndUnprocessedKeys) {
   EXPECT_EQ(by_table["users"][0].attributes().at("n").number_value().integer(), 1);
   EXPECT_FALSE(by_table["users"][0].has_version());
   ASSERT_EQ(by_table["ledger"].size(), 2u);
-  for (const v1::Item& item : by_table["ledger"]) {
-    if (item.attributes().at("acct").string_value() == "x") {
-      EXPECT_EQ(item.version(), 7u);
-    } else {
-      EXPECT_FALSE(item.has_version());
-    }
-  }
-  EXPECT_EQ(answer.unprocessed, body["UnprocessedKeys"]);
+  // Items keep the answer's order within a table.
+  EXPECT_EQ(by_table["ledger"][0].attributes().at("acct").string_value(), "x");
+  EXPECT_EQ(by_table["ledger"][0].version(), 7u);
+  EXPECT_EQ(by_table["ledger"][1].attributes().at("acct").string_value(), "y");
+  EXPECT_FALSE(by_table["ledger"][1].has_version());
+  EXPECT_EQ(answer.unprocessed, json::parse(text)["UnprocessedKeys"]);
 
-  const BatchGetAnswer done = Ok(ParseBatchGetAnswer(json::parse(R"({"Responses": {}, "UnprocessedKeys": {}})"), Lookup()));
+  const BatchGetAnswer done = Ok(ParseBatchGetAnswer(AnswerOf(R"({"Responses": {}, "UnprocessedKeys": {}})"), Lookup()));
   EXPECT_TRUE(done.items.empty());
   EXPECT_TRUE(done.unprocessed.empty());
 
   for (const char* bad : {R"({"Responses": []})", R"({"Responses": {"users": {}}})",
-                          R"({"Responses": {"users": [{"id": {"X": "a"}}]}})"}) {
-    const ErrorOr<BatchGetAnswer> result = ParseBatchGetAnswer(json::parse(bad), Lookup());
+                          R"({"Responses": {"users": [{"id": {"X": "a"}}]}})", R"({"Responses": {"users": [7]}})"}) {
+    const ErrorOr<BatchGetAnswer> result = ParseBatchGetAnswer(AnswerOf(bad), Lookup());
     ASSERT_FALSE(result.ok()) << bad;
     EXPECT_EQ(result.error().reason(), v1::BACKEND_ERROR) << bad;
   }
+}
+
+// Repeated names count as their last member, as nlohmann (and so json()) reads them.
+TEST(ParseBatchGetAnswerTest, RepeatedNamesCountOnceAsTheirLastValue) {
+  const BatchGetAnswer answer = Ok(ParseBatchGetAnswer(AnswerOf(R"({
+      "Responses": {"users": [{"id": {"S": "first"}}], "users": [{"id": {"S": "last"}}, {"id": {"S": "too"}}]},
+      "UnprocessedKeys": {"users": {"Keys": [{"id": {"S": "old"}}]}},
+      "UnprocessedKeys": {"users": {"Keys": [{"id": {"S": "new"}}]}}})"), Lookup()));
+  ASSERT_EQ(answer.items.size(), 2u);
+  EXPECT_EQ(answer.items[0].second.attributes().at("id").string_value(), "last");
+  EXPECT_EQ(answer.items[1].second.attributes().at("id").string_value(), "too");
+  EXPECT_EQ(answer.unprocessed, json::parse(R"({"users": {"Keys": [{"id": {"S": "new"}}]}})"));
+}
+
+// Numbers beyond 64 bits: simdjson declines the text, nlohmann reads it; items and keys are still decoded.
+TEST(ParseBatchGetAnswerTest, AnswersOnlyNlohmannReadsAreDecodedToo) {
+  const std::string big = "123456789012345678901234567890";
+  const BatchGetAnswer answer = Ok(ParseBatchGetAnswer(
+      AnswerOf(absl::StrCat(R"({"Responses": {"users": [{"id": {"S": "a"}, "n": {"N": ")", big, R"("}}]},
+                               "UnprocessedKeys": {"users": {"Keys": [{"id": {"S": "b"}}]}}, "Big": )", big, "}")),
+      Lookup()));
+  ASSERT_EQ(answer.items.size(), 1u);
+  EXPECT_EQ(answer.items[0].second.attributes().at("n").number_value().decimal(), big);
+  EXPECT_EQ(answer.unprocessed, json::parse(R"({"users": {"Keys": [{"id": {"S": "b"}}]}})"));
 }
 
 // ---------------------------------------------------------------------------------------------------------
