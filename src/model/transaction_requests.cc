@@ -30,8 +30,12 @@ struct OperationView {
   bool return_item = false;
 };
 
+// The view of `op` as the kind named `field` in the request and `element` in DynamoDB's TransactItems.
 template <typename Operation>
-void Common(const Operation& op, OperationView& view) {
+void Common(WriteKind kind, const char* field, const char* element, const Operation& op, OperationView& view) {
+  view.kind = kind;
+  view.field = field;
+  view.element = element;
   view.table = &op.table();
   view.condition = op.has_condition() ? &op.condition() : nullptr;
   if (op.has_expected_version()) view.expected = op.expected_version();
@@ -42,24 +46,20 @@ std::optional<OperationView> View(const v1::TransactionOperation& operation) {
   OperationView view;
   switch (operation.kind_case()) {
     case v1::TransactionOperation::kPut:
-      view = OperationView{WriteKind::kPut, "put", "Put"};
-      Common(operation.put(), view);
+      Common(WriteKind::kPut, "put", "Put", operation.put(), view);
       view.item = &operation.put().item();
       return view;
     case v1::TransactionOperation::kUpdate:
-      view = OperationView{WriteKind::kUpdate, "update", "Update"};
-      Common(operation.update(), view);
+      Common(WriteKind::kUpdate, "update", "Update", operation.update(), view);
       view.key = &operation.update().key();
       view.actions = &operation.update().actions();
       return view;
     case v1::TransactionOperation::kDelete:
-      view = OperationView{WriteKind::kDelete, "delete", "Delete"};
-      Common(operation.delete_(), view);
+      Common(WriteKind::kDelete, "delete", "Delete", operation.delete_(), view);
       view.key = &operation.delete_().key();
       return view;
     case v1::TransactionOperation::kConditionCheck:
-      view = OperationView{WriteKind::kConditionCheck, "condition_check", "ConditionCheck"};
-      Common(operation.condition_check(), view);
+      Common(WriteKind::kConditionCheck, "condition_check", "ConditionCheck", operation.condition_check(), view);
       view.key = &operation.condition_check().key();
       return view;
     case v1::TransactionOperation::KIND_NOT_SET:
