@@ -47,17 +47,20 @@ start_dynamodb_local() {
 
 # Waits until the gateway started as $GW_PID, logging to $2, serves on host $1: sets GW_ADDRESS to host:port,
 # the port it bound (so a listen port of 0 works), once a health check answers SERVING. Fails at once, with
-# the end of its log, if the gateway exits.
+# the end of its log, if the gateway exits. The caller empties the log before starting the gateway, so
+# that no earlier run's port is read.
 wait_for_gateway() {
-  local host="$1" log="$2" port="" deadline=$((SECONDS + 120))
+  local host="$1" log="$2" port deadline=$((SECONDS + 120))
   GW_ADDRESS=""
   while [ "$SECONDS" -lt "$deadline" ]; do
     if ! kill -0 "$GW_PID" 2>/dev/null; then
       echo "the gateway exited; the end of $log:" >&2
-      tail -n 5 "$log" >&2
+      tail -n 5 "$log" >&2 || true
       return 1
     fi
-    if [ -z "$port" ]; then
+    # Read again each time: the log appears only once the started process opened it.
+    port=""
+    if [ -f "$log" ]; then
       port="$(sed -n 's/^alternator-gateway: serving gRPC on port \([0-9]*\) .*/\1/p' "$log" | head -n 1)"
     fi
     if [ -n "$port" ] && ALTGW_PYTHON_STUBS="$ALTGW_BUILD/python" /usr/bin/python3 - "$host:$port" <<'PY' 2>/dev/null

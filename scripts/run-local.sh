@@ -30,6 +30,7 @@ start_dynamodb_local "$RUN_DIR/dynamodb-local.log"
 echo "DynamoDB Local serves on 127.0.0.1:$DDB_PORT"
 
 echo "Starting the gateway on $LISTEN (log: $RUN_DIR/gateway.log)"
+: >"$RUN_DIR/gateway.log"  # no earlier run's port line
 "$ALTGW_BUILD/server/alternator-gateway" --listen "$LISTEN" \
   --backend-endpoints "http://127.0.0.1:$DDB_PORT" --admin-listen "${ALTGW_ADMIN_LISTEN:-127.0.0.1:9090}" \
   >"$RUN_DIR/gateway.log" 2>&1 &

@@ -136,3 +136,28 @@ def test_a_gateway_that_cannot_listen_fails_at_once_and_stops_the_database():
     assert "cannot listen on 127.0.0.1:%d" % taken in result.stderr, result.stderr
     assert "First call" not in result.stdout, result.stdout
     assert not listening(database_port(result.stdout)), "DynamoDB Local still listens after the script failed"
+
+
+def test_wait_for_gateway_reads_the_port_from_a_log_that_appears_or_changes_later(tmp_path):
+    # The started process opens its log a moment after the script goes on, and a log of an earlier run
+    # may still be there: neither a missing log nor an old port line may end the wait.
+    log = tmp_path / "gateway.log"
+    log.write_text("alternator-gateway: serving gRPC on port 1 (plaintext h2c, no authentication)\n")
+    script = """
+set -euo pipefail
+source "$ALTGW_ROOT_UNDER_TEST/scripts/lib.sh"
+(sleep 1; rm -f "$LOG"; sleep 1
+ exec "$ALTGW_BUILD_DIR/server/alternator-gateway" --listen 127.0.0.1:0 --backend-endpoints http://127.0.0.1:1 \
+   --discovery off --transactions native --admin-listen 127.0.0.1:0 >"$LOG" 2>&1) &
+GW_PID=$!
+wait_for_gateway 127.0.0.1 "$LOG"
+echo "address=$GW_ADDRESS"
+kill "$GW_PID"; wait "$GW_PID" || true
+"""
+    result = subprocess.run(["bash", "-c", script],
+                            env=dict(os.environ, ALTGW_ROOT_UNDER_TEST=ROOT, LOG=str(log)),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    port = int(re.search(r"address=127\.0\.0\.1:(\d+)", result.stdout).group(1))
+    assert port != 1
+    assert "serving gRPC on port %d " % port in log.read_text()
